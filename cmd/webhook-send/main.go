@@ -1,0 +1,335 @@
+// Command webhook-send sends a webhook the way the provider does: a realistic
+// callback, signed with this project's own security signers, to any URL. It
+// prints the status and the body that came back, and exits 0 only on a 2xx.
+//
+//	go run ./cmd/webhook-send speak http://localhost:8080/speak/
+//	go run ./cmd/webhook-send sms http://localhost:8080/receive_sms/ -param Text=hi
+//	go run ./cmd/webhook-send speak http://localhost:8080/speak/ \
+//	    -signed-url https://abc.ngrok-free.app/speak/   # as if via ngrok
+//
+// Run it with -h for every flag.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+
+	"answerurl/security"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// kinds are the callbacks this tool can send: which defaults they start
+// from, how they are signed, and which variable holds their secret.
+var kinds = map[string]struct {
+	defaults func() url.Values
+	tokenEnv string
+}{
+	"speak": {voiceCallback, "PLIVO_AUTH_TOKEN"},
+	"sms":   {messageCallback, "PLIVO_AUTH_TOKEN"},
+}
+
+// options are the command line, parsed.
+type options struct {
+	kind, target, signedURL string
+	method, query, nonce    string
+	token, mainToken        string
+	json                    bool
+	params                  []string
+	timeout                 time.Duration
+}
+
+const usage = `usage: webhook-send [flags] KIND URL
+
+KIND is the callback to send:
+  speak   a Plivo voice answer_url callback, signed with X-Plivo-Signature-V3
+  sms     a Plivo message_url callback, signed with X-Plivo-Signature-V2
+URL is where to send it, for example http://localhost:8080/speak/.
+
+Flags:
+`
+
+// run is the whole command; it returns the exit status.
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	o, err := parseArgs(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "webhook-send:", err)
+		return 2
+	}
+	req, err := buildRequest(o)
+	if err != nil {
+		fmt.Fprintln(stderr, "webhook-send:", err)
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		fmt.Fprintln(stderr, "webhook-send:", err)
+		return 1
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	fmt.Fprintf(stdout, "%s %s\n%s\n", req.Method, req.URL, resp.Status)
+	stdout.Write(body)
+	if len(body) > 0 && body[len(body)-1] != '\n' {
+		fmt.Fprintln(stdout)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return 1
+	}
+	return 0
+}
+
+func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("webhook-send", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs.StringVar(&o.token, "token", "", "secret to sign with (default: the KIND's variable, PLIVO_AUTH_TOKEN, from the environment or .env)")
+	fs.StringVar(&o.mainToken, "main-token", "", "also sign the main-account header (X-Plivo-Signature-Ma-*) with this token")
+	fs.StringVar(&o.method, "method", "POST", "GET or POST; a GET carries the parameters in its query string")
+	fs.BoolVar(&o.json, "json", false, "send a JSON body instead of a form")
+	fs.Func("param", "add or override a parameter, as key=value (repeatable); key= removes it", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return errors.New("want key=value")
+		}
+		o.params = append(o.params, s)
+		return nil
+	})
+	fs.StringVar(&o.query, "query", "", "query string to add to the URL, such as a=1&b=2")
+	fs.StringVar(&o.signedURL, "signed-url", "", "the public URL to sign, when it differs from URL (a proxy or ngrok forwards it to URL)")
+	fs.StringVar(&o.nonce, "nonce", "", "nonce to sign with (default: a random one)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for the answer")
+
+	// Accept flags before, between and after the two positional arguments.
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return o, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+	if len(pos) != 2 {
+		fs.Usage()
+		return o, fmt.Errorf("want KIND and URL, got %d argument(s)", len(pos))
+	}
+	o.kind, o.target = pos[0], pos[1]
+	k, ok := kinds[o.kind]
+	if !ok {
+		return o, fmt.Errorf("unknown KIND %q: use one of %s", o.kind, strings.Join(kindNames(), ", "))
+	}
+	o.method = strings.ToUpper(o.method)
+	if o.method != "GET" && o.method != "POST" {
+		return o, fmt.Errorf("-method %q: use GET or POST", o.method)
+	}
+	if o.json && o.method == "GET" {
+		return o, errors.New("-json needs -method POST: a GET has no body")
+	}
+	if o.token == "" {
+		o.token = lookupEnv(getenv, k.tokenEnv)
+	}
+	if o.token == "" {
+		return o, fmt.Errorf("no token: set %s (in the environment or .env) or pass -token", k.tokenEnv)
+	}
+	if o.nonce == "" {
+		o.nonce = randomNonce()
+	}
+	return o, nil
+}
+
+func kindNames() []string {
+	var names []string
+	for k := range kinds {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// lookupEnv reads name from the environment, then from ./.env, as the server does.
+func lookupEnv(getenv func(string) string, name string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	env, _ := godotenv.Read(".env")
+	return env[name]
+}
+
+// buildRequest makes the signed request that o describes.
+func buildRequest(o options) (*http.Request, error) {
+	params := kinds[o.kind].defaults()
+	for _, kv := range o.params {
+		k, v, _ := strings.Cut(kv, "=")
+		if v == "" {
+			params.Del(k)
+		} else {
+			params.Set(k, v)
+		}
+	}
+	query := o.query
+	if o.method == "GET" {
+		query = joinQuery(query, params.Encode())
+		params = nil
+	}
+	target, err := withQuery(o.target, query)
+	if err != nil {
+		return nil, err
+	}
+	signed := target
+	if o.signedURL != "" {
+		if signed, err = withQuery(o.signedURL, query); err != nil {
+			return nil, err
+		}
+	}
+
+	var body []byte
+	contentType := ""
+	signParams := params
+	if params != nil {
+		if o.json {
+			flat := map[string]string{}
+			for k := range params {
+				flat[k] = params.Get(k)
+			}
+			body, _ = json.Marshal(flat)
+			contentType = "application/json"
+			if signParams, err = security.ParseJSONParams(body); err != nil {
+				return nil, err
+			}
+		} else {
+			body = []byte(params.Encode())
+			contentType = "application/x-www-form-urlencoded"
+		}
+	}
+	req, err := http.NewRequest(o.method, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("User-Agent", "answerurl-webhook-send")
+	if err := signPlivo(req.Header, o, signed, signParams); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// signPlivo sets the Plivo signature headers of o.kind on h.
+func signPlivo(h http.Header, o options, signedURL string, params url.Values) error {
+	sign := func(token string) (string, error) {
+		if o.kind == "speak" {
+			return security.SignPlivoV3(token, o.method, signedURL, params, o.nonce)
+		}
+		return security.SignPlivoV2(token, signedURL, o.nonce)
+	}
+	sigHeader, mainHeader, nonceHeader := security.HeaderPlivoV3, security.HeaderPlivoMainV3, security.HeaderPlivoV3Nonce
+	if o.kind == "sms" {
+		sigHeader, mainHeader, nonceHeader = security.HeaderPlivoV2, security.HeaderPlivoMainV2, security.HeaderPlivoV2Nonce
+	}
+	sig, err := sign(o.token)
+	if err != nil {
+		return err
+	}
+	h.Set(sigHeader, sig)
+	h.Set(nonceHeader, o.nonce)
+	if o.mainToken != "" {
+		if sig, err = sign(o.mainToken); err != nil {
+			return err
+		}
+		h.Set(mainHeader, sig)
+	}
+	return nil
+}
+
+func withQuery(rawURL, query string) (string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("URL %q: want an absolute http or https URL", rawURL)
+	}
+	if query == "" {
+		return rawURL, nil
+	}
+	if strings.Contains(rawURL, "?") {
+		return rawURL + "&" + query, nil
+	}
+	return rawURL + "?" + query, nil
+}
+
+func joinQuery(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "&" + b
+}
+
+// randomNonce is a 20-digit decimal nonce, as Plivo sends.
+func randomNonce() string {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Exp(big.NewInt(10), big.NewInt(20), nil))
+	return fmt.Sprintf("%020d", n)
+}
+
+func uuid() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// voiceCallback is what Plivo posts to an answer_url when a call comes in.
+func voiceCallback() url.Values {
+	call := uuid()
+	return url.Values{
+		"CallUUID":         {call},
+		"RequestUUID":      {call},
+		"ALegUUID":         {call},
+		"ALegRequestUUID":  {call},
+		"From":             {"14155550100"},
+		"To":               {"14155550111"},
+		"CallerName":       {"+14155550100"},
+		"Direction":        {"inbound"},
+		"CallStatus":       {"ringing"},
+		"Event":            {"StartApp"},
+		"BillRate":         {"0.0085"},
+		"SessionStart":     {time.Now().UTC().Format("2006-01-02 15:04:05.000000")},
+		"STIRVerification": {"Not Applicable"},
+	}
+}
+
+// messageCallback is what Plivo posts to a message_url for an incoming SMS.
+func messageCallback() url.Values {
+	return url.Values{
+		"From":        {"14155550100"},
+		"To":          {"14155550111"},
+		"Type":        {"sms"},
+		"Text":        {"Hello from webhook-send"},
+		"MessageUUID": {uuid()},
+		"Units":       {"1"},
+		"TotalRate":   {"0.0050"},
+		"TotalAmount": {"0.0050"},
+	}
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"answerurl/handlers"
+	"answerurl/security"
+	"answerurl/xmlresp"
+)
+
+const token = "send-test-token"
+
+// server starts the real router on loopback.
+func server(t *testing.T, pub security.PublicURL) *httptest.Server {
+	gin.SetMode(gin.TestMode)
+	h, err := handlers.NewRouter(handlers.Options{
+		Plivo:     security.PlivoTokens{AuthTokens: []string{token}, MainAccountTokens: []string{"main"}},
+		PublicURL: pub,
+		Speak:     xmlresp.Speak{Text: "Hello", Loop: xmlresp.Loop(3)},
+		SMSReply:  "Thanks",
+		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := httptest.NewServer(h)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func TestSend(t *testing.T) {
+	s := server(t, security.PublicURL{TrustedProxies: security.Loopback})
+	base, _ := security.ParseBaseURL("https://abc.ngrok-free.app")
+	behindProxy := server(t, security.PublicURL{Base: base})
+	getenv := func(k string) string {
+		if k == "PLIVO_AUTH_TOKEN" {
+			return token
+		}
+		return ""
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		status int
+		want   string
+	}{
+		{"speak POST form", []string{"speak", s.URL + "/speak/"}, 0, "<Speak loop=\"3\">Hello</Speak>"},
+		{"flags after arguments", []string{"speak", s.URL + "/speak", "-method", "get", "-query", "a=1;2"}, 0, "<Speak"},
+		{"speak JSON with a nested override", []string{"-json", "speak", s.URL + "/speak/", "-param", "Digits=12", "-param", "Event="}, 0, "<Speak"},
+		{"main-account header", []string{"speak", s.URL + "/speak/", "-token", "nope", "-main-token", "main"}, 0, "<Speak"},
+		{"sms", []string{"sms", s.URL + "/receive_sms/", "-param", "From=15550001"}, 0, `dst="15550001"`},
+		{"sms GET", []string{"sms", s.URL + "/receive_sms/", "-method", "GET"}, 0, "<Message"},
+		{"wrong token exits 1", []string{"speak", s.URL + "/speak/", "-token", "nope"}, 1, "403 Forbidden"},
+		{"missing From exits 1", []string{"sms", s.URL + "/receive_sms/", "-param", "From="}, 1, "400 Bad Request"},
+		{"signed URL for a proxy", []string{"speak", behindProxy.URL + "/speak/", "-signed-url", "https://abc.ngrok-free.app/speak/"}, 0, "<Speak"},
+		{"without the signed URL behind a proxy", []string{"speak", behindProxy.URL + "/speak/"}, 1, "403"},
+		{"unknown kind", []string{"fax", s.URL}, 2, ""},
+		{"one argument", []string{"speak"}, 2, ""},
+		{"JSON GET", []string{"speak", s.URL, "-json", "-method", "GET"}, 2, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			if got := run(tt.args, getenv, &out, &errs); got != tt.status {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", got, tt.status, &out, &errs)
+			}
+			if !strings.Contains(out.String(), tt.want) {
+				t.Errorf("stdout %q lacks %q", &out, tt.want)
+			}
+		})
+	}
+}
+
+func TestNoToken(t *testing.T) {
+	var errs bytes.Buffer
+	t.Chdir(t.TempDir()) // no .env here
+	if got := run([]string{"speak", "http://127.0.0.1:1/speak/"}, func(string) string { return "" }, io.Discard, &errs); got != 2 ||
+		!strings.Contains(errs.String(), "set PLIVO_AUTH_TOKEN") {
+		t.Fatalf("exit %d, stderr %q", got, &errs)
+	}
+}
+
+func TestRequestShape(t *testing.T) {
+	o := options{kind: "speak", target: "http://localhost:8080/speak/", method: "POST", token: token, nonce: "1"}
+	req, err := buildRequest(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(req.Body)
+	for _, k := range []string{"CallUUID=", "From=", "To=", "Direction=", "CallStatus=", "Event=StartApp"} {
+		if !bytes.Contains(body, []byte(k)) {
+			t.Errorf("voice callback lacks %s: %s", k, body)
+		}
+	}
+	if req.Header.Get(security.HeaderPlivoV3) == "" || req.Header.Get(security.HeaderPlivoV3Nonce) != "1" ||
+		req.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
+		t.Errorf("headers: %v", req.Header)
+	}
+}

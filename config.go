@@ -1,0 +1,171 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+
+	"answerurl/security"
+	"answerurl/xmlresp"
+)
+
+// Config is the server's whole configuration, loaded once at start-up from
+// the environment (and a .env file, which the environment overrides).
+type Config struct {
+	Release            bool     // GIN_MODE=release: production rules apply
+	Port               string   // PORT
+	AuthTokens         []string // PLIVO_AUTH_TOKEN, comma-separated for rotation
+	MainAccountTokens  []string // PLIVO_MAIN_AUTH_TOKEN
+	GeneratedToken     string   // set when, in development, no token was given
+	PublicBaseURL      *url.URL // PUBLIC_BASE_URL
+	TrustedProxies     []netip.Prefix
+	MaxBodyBytes       int64
+	Speak              xmlresp.Speak // SPEAK_TEXT, SPEAK_VOICE, SPEAK_LANGUAGE, SPEAK_LOOP
+	SMSReply           string        // SMS_REPLY_TEXT
+	ShutdownTimeout    time.Duration // SHUTDOWN_TIMEOUT
+	ReadHeaderTimeout  time.Duration
+	RequestTimeout     time.Duration // read and write timeout of one request
+	IdleTimeout        time.Duration
+	MaxHeaderBytes     int
+	publicBaseURLInput string
+}
+
+// Defaults of the settings that have one.
+const (
+	defaultPort         = "8080"
+	defaultSpeakText    = "Hello, from Plivo"
+	defaultSpeakLoop    = 3
+	defaultSMSReply     = "Thanks, we got your message."
+	defaultShutdown     = 10 * time.Second
+	defaultTrustedProxy = "127.0.0.0/8,::1"
+)
+
+// loadConfig reads the configuration through getenv, falling back to the
+// .env file's values for variables the environment does not set.
+func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) {
+	if dotenv, err := godotenv.Read(dotenvPath); err == nil {
+		env := getenv
+		getenv = func(k string) string {
+			if v := env(k); v != "" {
+				return v
+			}
+			return dotenv[k]
+		}
+	}
+	c := &Config{
+		Port:              or(getenv("PORT"), defaultPort),
+		Release:           getenv("GIN_MODE") == "release",
+		AuthTokens:        splitList(getenv("PLIVO_AUTH_TOKEN")),
+		MainAccountTokens: splitList(getenv("PLIVO_MAIN_AUTH_TOKEN")),
+		SMSReply:          or(getenv("SMS_REPLY_TEXT"), defaultSMSReply),
+		ReadHeaderTimeout: 5 * time.Second,
+		RequestTimeout:    15 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		Speak: xmlresp.Speak{
+			Text:     or(getenv("SPEAK_TEXT"), defaultSpeakText),
+			Voice:    getenv("SPEAK_VOICE"),
+			Language: getenv("SPEAK_LANGUAGE"),
+		},
+		publicBaseURLInput: getenv("PUBLIC_BASE_URL"),
+	}
+	var errs []error
+	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
+		errs = append(errs, fmt.Errorf("PORT=%q: set a port number such as 8080", c.Port))
+	}
+	if len(c.AuthTokens) == 0 && len(c.MainAccountTokens) == 0 {
+		if c.Release {
+			errs = append(errs, errors.New("no Plivo token: set PLIVO_AUTH_TOKEN to your auth token (Plivo console, Account > Overview) or unset GIN_MODE=release to develop with a generated one"))
+		} else {
+			c.GeneratedToken = randomToken()
+			c.AuthTokens = []string{c.GeneratedToken}
+		}
+	}
+	if s := c.publicBaseURLInput; s != "" {
+		u, err := security.ParseBaseURL(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PUBLIC_BASE_URL: %w", err))
+		}
+		c.PublicBaseURL = u
+	}
+	proxies, err := security.ParseTrustedProxies(or(getenv("TRUSTED_PROXIES"), defaultTrustedProxy))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
+	}
+	c.TrustedProxies = proxies
+	c.MaxBodyBytes, err = wholeNumber(getenv, "MAX_BODY_BYTES", 1, security.DefaultMaxBodyBytes)
+	errs = append(errs, err)
+	loop, err := wholeNumber(getenv, "SPEAK_LOOP", 0, defaultSpeakLoop)
+	errs = append(errs, err)
+	c.Speak.Loop = xmlresp.Loop(int(loop))
+	if _, err := xmlresp.Render(c.Speak); err != nil {
+		errs = append(errs, fmt.Errorf("SPEAK_TEXT, SPEAK_VOICE, SPEAK_LANGUAGE or SPEAK_LOOP: %w", err))
+	}
+	if _, err := xmlresp.Render(xmlresp.Message{Src: "1", Dst: "2", Text: c.SMSReply}); err != nil {
+		errs = append(errs, fmt.Errorf("SMS_REPLY_TEXT: %w", err))
+	}
+	c.ShutdownTimeout, err = duration(getenv, "SHUTDOWN_TIMEOUT", defaultShutdown)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// splitList splits a comma-separated list, dropping blanks and spaces.
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// wholeNumber reads an integer setting that must be at least min.
+func wholeNumber(getenv func(string) string, name string, min, def int64) (int64, error) {
+	s := getenv(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < min {
+		return def, fmt.Errorf("%s=%q: set a whole number >= %d", name, s, min)
+	}
+	return n, nil
+}
+
+func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	s := getenv(name)
+	if s == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return def, fmt.Errorf("%s=%q: set a duration such as 10s or 15m", name, s)
+	}
+	return d, nil
+}
+
+// randomToken makes a development token: 24 random bytes, base64url.
+func randomToken() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return "dev-" + base64.RawURLEncoding.EncodeToString(b)
+}

@@ -1,0 +1,130 @@
+// Command answerurl is a Plivo answer-URL server: it verifies the signature on
+// every webhook and answers with Plivo XML. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/gin-gonic/gin"
+
+	"answerurl/handlers"
+	"answerurl/security"
+)
+
+func main() {
+	gin.SetMode(gin.ReleaseMode) // our own logs say what gin's debug output would
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "answerurl:", err)
+		os.Exit(1)
+	}
+}
+
+// run loads the configuration, serves until ctx is cancelled, then shuts down
+// gracefully. Tests call it with their own environment.
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stdout, nil))
+	cfg, err := loadConfig(getenv, ".env")
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	handler, err := handlers.NewRouter(handlers.Options{
+		Plivo:        security.PlivoTokens{AuthTokens: cfg.AuthTokens, MainAccountTokens: cfg.MainAccountTokens},
+		PublicURL:    security.PublicURL{Base: cfg.PublicBaseURL, TrustedProxies: cfg.TrustedProxies},
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Speak:        cfg.Speak,
+		SMSReply:     cfg.SMSReply,
+		Log:          log,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", ":"+cfg.Port)
+	if err != nil {
+		return fmt.Errorf("listen on port %s: %w (set PORT to a free port)", cfg.Port, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.RequestTimeout,
+		WriteTimeout:      cfg.RequestTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    cfg.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "release", cfg.Release,
+		"public_base_url", cfg.publicBaseURLInput, "tokens", len(cfg.AuthTokens), "main_account_tokens", len(cfg.MainAccountTokens))
+	if cfg.GeneratedToken != "" {
+		printDevBanner(stdout, cfg, ln.Addr())
+	}
+	return serve(ctx, srv, ln, cfg, log)
+}
+
+// serve runs srv on ln until ctx is done, then stops accepting connections
+// and waits up to cfg.ShutdownTimeout for requests in flight to finish.
+func serve(ctx context.Context, srv *http.Server, ln net.Listener, cfg *Config, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "grace", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: requests still running after SHUTDOWN_TIMEOUT=%s: %w", cfg.ShutdownTimeout, err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// printDevBanner tells a developer who set no token what was made for them
+// and how to send a signed request, once, at start-up.
+func printDevBanner(w io.Writer, cfg *Config, addr net.Addr) {
+	port := cfg.Port
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		port = fmt.Sprint(tcp.Port)
+	}
+	target := "http://localhost:" + port
+	signed := ""
+	if cfg.PublicBaseURL != nil {
+		signed = " --signed-url " + strings.TrimSuffix(cfg.PublicBaseURL.String(), "/")
+	}
+	fmt.Fprintf(w, `
+  Development mode: PLIVO_AUTH_TOKEN is not set, so this run made one up.
+  Only requests signed with it are answered. It is shown this once:
+
+    PLIVO_AUTH_TOKEN=%s
+
+  Send a signed voice callback and a signed SMS to this server:
+
+    PLIVO_AUTH_TOKEN=%s go run ./cmd/webhook-send speak %s/speak/%s
+    PLIVO_AUTH_TOKEN=%s go run ./cmd/webhook-send sms %s/receive_sms/%s
+
+  For real calls, set PLIVO_AUTH_TOKEN (and GIN_MODE=release in production).
+
+`, cfg.GeneratedToken, cfg.GeneratedToken, target, pathSuffix(signed, "/speak/"), cfg.GeneratedToken, target, pathSuffix(signed, "/receive_sms/"))
+}
+
+func pathSuffix(signedFlag, path string) string {
+	if signedFlag == "" {
+		return ""
+	}
+	return signedFlag + path
+}

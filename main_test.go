@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"answerurl/security"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestLoadConfig(t *testing.T) {
+	cfg, err := loadConfig(env(nil), "no-such-file")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Port != "8080" || cfg.Release || cfg.GeneratedToken == "" || cfg.AuthTokens[0] != cfg.GeneratedToken ||
+		*cfg.Speak.Loop != 3 || cfg.Speak.Text != "Hello, from Plivo" || cfg.MaxBodyBytes != 64<<10 || len(cfg.TrustedProxies) != 2 {
+		t.Errorf("defaults: %+v", cfg)
+	}
+	cfg, err = loadConfig(env(map[string]string{"PLIVO_AUTH_TOKEN": " a, b ,", "PLIVO_MAIN_AUTH_TOKEN": "m", "GIN_MODE": "release",
+		"PUBLIC_BASE_URL": "https://x.example", "TRUSTED_PROXIES": "10.0.0.5", "SPEAK_LOOP": "0", "SPEAK_VOICE": "Polly.Joanna"}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(cfg.AuthTokens, "|") != "a|b" || cfg.MainAccountTokens[0] != "m" || cfg.GeneratedToken != "" ||
+		cfg.PublicBaseURL.Host != "x.example" || *cfg.Speak.Loop != 0 || cfg.TrustedProxies[0].String() != "10.0.0.5/32" {
+		t.Errorf("set: %+v", cfg)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string // the variable the message must name
+	}{
+		{map[string]string{"GIN_MODE": "release"}, "set PLIVO_AUTH_TOKEN"},
+		{map[string]string{"PORT": "http"}, "PORT"},
+		{map[string]string{"PUBLIC_BASE_URL": "abc.ngrok-free.app"}, "PUBLIC_BASE_URL"},
+		{map[string]string{"TRUSTED_PROXIES": "everyone"}, "TRUSTED_PROXIES"},
+		{map[string]string{"MAX_BODY_BYTES": "0"}, "MAX_BODY_BYTES"},
+		{map[string]string{"SPEAK_LOOP": "-1"}, "SPEAK_LOOP"},
+		{map[string]string{"SPEAK_VOICE": "ROBOT"}, "SPEAK_VOICE"},
+		{map[string]string{"SMS_REPLY_TEXT": "a\x00"}, "SMS_REPLY_TEXT"},
+		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
+	}
+	for _, tt := range tests {
+		_, err := loadConfig(env(tt.env), "")
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want one naming %s", tt.env, err, tt.want)
+		}
+	}
+}
+
+func TestDotEnv(t *testing.T) {
+	path := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(path, []byte("PLIVO_AUTH_TOKEN=from-file\nPORT=9000\n"), 0o600)
+	cfg, err := loadConfig(env(map[string]string{"PORT": "9100"}), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AuthTokens[0] != "from-file" || cfg.Port != "9100" {
+		t.Errorf("token %q port %q: the file fills gaps, the environment wins", cfg.AuthTokens, cfg.Port)
+	}
+}
+
+func TestRunRefusesReleaseWithoutToken(t *testing.T) {
+	err := run(context.Background(), env(map[string]string{"GIN_MODE": "release", "PORT": "0"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PLIVO_AUTH_TOKEN") {
+		t.Fatalf("run = %v, want a refusal naming PLIVO_AUTH_TOKEN", err)
+	}
+}
+
+// TestRunDevelopment starts the real server as `go run .` does on a fresh
+// clone, reads the token and command it prints, sends a signed request, and
+// stops it.
+func TestRunDevelopment(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, env(map[string]string{"PORT": "0"}), w); w.Close() }()
+
+	lines := bufio.NewScanner(out)
+	var addr, token string
+	var sawCommand bool
+	for lines.Scan() && (addr == "" || token == "" || !sawCommand) {
+		l := lines.Text()
+		if m := regexp.MustCompile(`addr=\S*:(\d+)`).FindStringSubmatch(l); m != nil {
+			addr = "127.0.0.1:" + m[1]
+		}
+		if m := regexp.MustCompile(`^\s+PLIVO_AUTH_TOKEN=(\S+)$`).FindStringSubmatch(l); m != nil {
+			token = m[1]
+		}
+		sawCommand = sawCommand || strings.Contains(l, "go run ./cmd/webhook-send speak http://localhost:")
+	}
+	go io.Copy(io.Discard, out)
+	if addr == "" || token == "" || !sawCommand {
+		t.Fatalf("start-up output lacks address %q, token %q or command %v", addr, token, sawCommand)
+	}
+
+	u := "http://" + addr + "/speak/"
+	sig, _ := security.SignPlivoV3(token, "GET", u, nil, "1")
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set(security.HeaderPlivoV3, sig)
+	req.Header.Set(security.HeaderPlivoV3Nonce, "1")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "<Speak") {
+		t.Fatalf("signed request: %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get(u)
+	if err != nil || resp.StatusCode != 403 {
+		t.Fatalf("unsigned request: %v %v: a development server is never open", resp.StatusCode, err)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run after cancel = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+}

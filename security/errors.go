@@ -1,0 +1,23 @@
+package security
+
+import "errors"
+
+// Sentinel errors returned, wrapped, by the verifiers. Compare with errors.Is.
+var (
+	// ErrNoSignature means the request carries none of the scheme's
+	// signature headers: it was not signed, or not by this provider.
+	ErrNoSignature = errors.New("no signature header")
+	// ErrNoNonce means a Plivo signature header came without its nonce header.
+	ErrNoNonce = errors.New("no nonce header")
+	// ErrMismatch means signatures were present but none matched: the token,
+	// the URL the server rebuilt, or the parameters differ from what the
+	// provider signed.
+	ErrMismatch = errors.New("signature mismatch")
+	// ErrBadURL means the URL to verify against could not be parsed.
+	ErrBadURL = errors.New("invalid URL")
+	// ErrMalformedParams means a query string, form body or JSON body could
+	// not be decoded.
+	ErrMalformedParams = errors.New("malformed parameters")
+	// ErrNoToken means a verifier was built without any token.
+	ErrNoToken = errors.New("no token configured")
+)

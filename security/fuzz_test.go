@@ -1,0 +1,103 @@
+package security
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzParseQuery checks that the query and form parser never panics, that it
+// accepts exactly what it can decode, and that what it returns re-encodes
+// to the same values.
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{"", "a=1&b=2", "a=1;b=2", "q=caf%C3%A9+noir", "a", "=x", "%zz", "a=%ff", "&&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := ParseQuery(s)
+		if err != nil {
+			if !errors.Is(err, ErrMalformedParams) {
+				t.Fatalf("error %v does not wrap ErrMalformedParams", err)
+			}
+			return
+		}
+		again, err := ParseQuery(v.Encode())
+		if err != nil {
+			t.Fatalf("re-encoded %q: %v", v.Encode(), err)
+		}
+		if len(again) != len(v) {
+			t.Fatalf("round trip changed %v into %v", v, again)
+		}
+		for k := range v {
+			if strings.Join(v[k], "\x00") != strings.Join(again[k], "\x00") {
+				t.Fatalf("round trip changed %q: %q vs %q", k, v[k], again[k])
+			}
+		}
+	})
+}
+
+// FuzzParseJSONParams checks that the JSON canonicaliser never panics and
+// either returns values or an ErrMalformedParams.
+func FuzzParseJSONParams(f *testing.F) {
+	for _, s := range []string{`{"a":"b"}`, `{"a":[3,1,2]}`, `{"a":{"b":[true,false]}}`, `{"a":1e400}`, `[]`, `{"a":null}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if _, err := ParseJSONParams(b); err != nil && !errors.Is(err, ErrMalformedParams) {
+			t.Fatalf("error %v does not wrap ErrMalformedParams", err)
+		}
+	})
+}
+
+// FuzzPlivoV3 checks the canonical-string builder end to end: signing never
+// panics, what is signed verifies, and changing the nonce breaks it.
+func FuzzPlivoV3(f *testing.F) {
+	f.Add("POST", "https://h/speak/?b=2&a=1", "From", "1415", "n")
+	f.Add("GET", "https://h:8443/s?x=%C3%A9;y", "To", "", "0")
+	f.Add("POST", "http://[::1]/", "k", "v.", "")
+	f.Fuzz(func(t *testing.T, method, u, key, value, nonce string) {
+		params := url.Values{key: {value}}
+		sig, err := SignPlivoV3(testToken, method, u, params, nonce)
+		if err != nil {
+			return
+		}
+		v, _ := NewPlivoV3(PlivoTokens{AuthTokens: []string{testToken}})
+		h := http.Header{HeaderPlivoV3: {sig}, HeaderPlivoV3Nonce: {nonce}}
+		err = v.Verify(&Request{Method: method, URL: u, Params: params, Header: h})
+		if nonce == "" || strings.TrimSpace(nonce) != nonce {
+			return // an empty nonce is refused; header values are trimmed
+		}
+		if err != nil {
+			t.Fatalf("signed request did not verify: %v", err)
+		}
+		h.Set(HeaderPlivoV3Nonce, nonce+"x")
+		if v.Verify(&Request{Method: method, URL: u, Params: params, Header: h}) == nil {
+			t.Fatal("verified with another nonce")
+		}
+	})
+}
+
+// FuzzSplitURL checks that URL splitting never panics and that a split URL
+// splits to itself.
+func FuzzSplitURL(f *testing.F) {
+	for _, s := range []string{"https://h/p?q#f", "HTTP://u@h:1", "x://", "https://[::1]:80/a?b?c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		base, _, err := splitURL(s)
+		if err != nil {
+			return
+		}
+		again, q, err := splitURL(base)
+		if err != nil || again != base || q != "" {
+			t.Fatalf("splitURL(%q) = %q, but that splits to %q, %q, %v", s, base, again, q, err)
+		}
+		for _, b := range equivalentBases(base) {
+			if _, _, err := splitURL(b); err != nil {
+				t.Fatalf("equivalent base %q of %q does not parse", b, base)
+			}
+		}
+	})
+}

@@ -1,0 +1,180 @@
+package security
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// DefaultMaxBodyBytes bounds a webhook body when [MiddlewareConfig] sets no
+// limit. Plivo's callbacks are a few KiB.
+const DefaultMaxBodyBytes = 64 << 10
+
+// MiddlewareConfig configures [Middleware].
+type MiddlewareConfig struct {
+	// PublicURL rebuilds the URL the provider signed.
+	PublicURL PublicURL
+	// MaxBodyBytes bounds the body; a larger one gets 413. Zero means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// OnReject, when set, is called for every request that fails
+	// verification, before the 403 is written; use it to log. err never
+	// holds a secret.
+	OnReject func(c *gin.Context, r *Request, resolved ResolvedURL, err error)
+}
+
+const requestKey = "answerurl/security.Request"
+
+// Middleware returns a Gin handler that verifies each request with v before
+// the route's handler runs. It reads the body once (bounded), parses it as a
+// form or a JSON object, rebuilds the public URL and calls v.Verify. A
+// request that fails verification is answered 403 with a short plain-text
+// reason, and no handler after this one runs. A verified request continues
+// with its body restored and its parsed [Request] available through
+// [RequestFrom].
+//
+// Other answers: 405 for a method other than GET and POST, 413 for a body over
+// the limit, 415 for a body that is neither a form nor JSON, 400 for a
+// malformed form, JSON body or query string.
+func Middleware(v Verifier, cfg MiddlewareConfig) gin.HandlerFunc {
+	limit := cfg.MaxBodyBytes
+	if limit <= 0 {
+		limit = DefaultMaxBodyBytes
+	}
+	return func(c *gin.Context) {
+		req, resolved, status, err := readRequest(c, cfg.PublicURL, limit)
+		if err == nil {
+			if err = v.Verify(req); err != nil {
+				status = statusFor(err)
+			}
+		}
+		if err != nil {
+			if status == http.StatusForbidden && cfg.OnReject != nil {
+				cfg.OnReject(c, req, resolved, err)
+			}
+			c.Header("Cache-Control", "no-store")
+			c.AbortWithStatus(status)
+			c.Writer.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			c.Writer.WriteString(reason(status, err) + "\n")
+			return
+		}
+		c.Request.Body = io.NopCloser(bytes.NewReader(req.Body))
+		c.Set(requestKey, req)
+		c.Next()
+	}
+}
+
+// RequestFrom returns the verified request that [Middleware] stored, or nil
+// when the middleware did not run or rejected the request.
+func RequestFrom(c *gin.Context) *Request {
+	r, _ := c.Get(requestKey)
+	req, _ := r.(*Request)
+	return req
+}
+
+// Form returns the query string's parameters merged with the body's, the
+// way a handler wants them whatever the method.
+func (r *Request) Form() (url.Values, error) {
+	_, query, err := splitURL(r.URL)
+	if err != nil {
+		return nil, err
+	}
+	form, err := ParseQuery(query)
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range r.Params {
+		form[k] = append(form[k], vs...)
+	}
+	return form, nil
+}
+
+// readRequest gathers a Request from c. On failure it returns the status to
+// answer and the error.
+func readRequest(c *gin.Context, pub PublicURL, limit int64) (*Request, ResolvedURL, int, error) {
+	hr := c.Request
+	if hr.Method != http.MethodGet && hr.Method != http.MethodPost {
+		return nil, ResolvedURL{}, http.StatusMethodNotAllowed, errMethod
+	}
+	resolved := pub.Resolve(hr)
+	req := &Request{Method: hr.Method, URL: resolved.URL, Header: hr.Header}
+	if _, err := appendQueryPairs(nil, hr.URL.RawQuery); err != nil {
+		return nil, resolved, http.StatusBadRequest, err
+	}
+	if hr.Method == http.MethodGet {
+		return req, resolved, 0, nil
+	}
+	if hr.ContentLength > limit {
+		return nil, resolved, http.StatusRequestEntityTooLarge, errTooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, hr.Body, limit))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, resolved, http.StatusRequestEntityTooLarge, errTooLarge
+		}
+		return nil, resolved, http.StatusBadRequest, errUnreadable
+	}
+	req.Body = body
+	if len(body) == 0 {
+		return req, resolved, 0, nil
+	}
+	mediaType, _, _ := mime.ParseMediaType(hr.Header.Get("Content-Type"))
+	switch mediaType {
+	case "application/x-www-form-urlencoded":
+		req.Params, err = ParseQuery(string(body))
+	case "application/json":
+		req.Params, err = ParseJSONParams(body)
+	default:
+		return nil, resolved, http.StatusUnsupportedMediaType, errMediaType
+	}
+	if err != nil {
+		return nil, resolved, http.StatusBadRequest, err
+	}
+	return req, resolved, 0, nil
+}
+
+var (
+	errMethod     = errors.New("method not allowed: use GET or POST")
+	errTooLarge   = errors.New("request body too large")
+	errUnreadable = errors.New("request body could not be read")
+	errMediaType  = errors.New("unsupported content type: send application/x-www-form-urlencoded or application/json")
+)
+
+// statusFor maps a verification error to its HTTP status.
+func statusFor(err error) int {
+	if errors.Is(err, ErrMalformedParams) || errors.Is(err, ErrBadURL) {
+		return http.StatusBadRequest
+	}
+	return http.StatusForbidden
+}
+
+// reason is the short plain-text body of a rejection: the sentinel's text,
+// not the detailed error, which belongs in the server's log.
+func reason(status int, err error) string {
+	for _, s := range []error{ErrNoSignature, ErrNoNonce, ErrMismatch, ErrMalformedParams, ErrBadURL} {
+		if errors.Is(err, s) {
+			return strings.ToLower(http.StatusText(status)) + ": " + s.Error()
+		}
+	}
+	return strings.ToLower(http.StatusText(status)) + ": " + err.Error()
+}
+
+// LogReject returns an OnReject hook that logs each rejection at warn level
+// with the route, the method, the rebuilt URL and where its parts came from,
+// and the reason; never a token, a signature or a nonce.
+func LogReject(log *slog.Logger) func(*gin.Context, *Request, ResolvedURL, error) {
+	return func(c *gin.Context, r *Request, u ResolvedURL, err error) {
+		log.Warn("signature rejected",
+			"route", c.FullPath(), "method", c.Request.Method,
+			"url", u.URL, "scheme_from", u.SchemeFrom, "host_from", u.HostFrom,
+			"peer", u.Peer, "trusted_peer", u.TrustedPeer, "reason", err.Error())
+	}
+}

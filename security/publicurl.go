@@ -1,0 +1,147 @@
+package security
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+)
+
+// PublicURL rebuilds the URL a provider requested from the request a server
+// received. Behind ngrok, a load balancer or a TLS-terminating proxy the two
+// differ, and every signature covers the public one.
+//
+// The zero value uses the request's own scheme and Host header.
+type PublicURL struct {
+	// Base, when set, wins over everything else: its scheme and host (and
+	// any path prefix, for a proxy that strips one) replace the request's.
+	Base *url.URL
+	// TrustedProxies lists the peers whose X-Forwarded-Proto and
+	// X-Forwarded-Host headers are believed. From any other peer those
+	// headers are ignored: anyone can send them.
+	TrustedProxies []netip.Prefix
+}
+
+// Loopback is the default list of trusted proxies: the local machine, where
+// ngrok's agent and most development proxies run.
+var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+// Where a part of a rebuilt URL came from, as reported in [ResolvedURL].
+const (
+	FromBase           = "public base URL"
+	FromForwardedProto = "X-Forwarded-Proto"
+	FromForwardedHost  = "X-Forwarded-Host"
+	FromTLS            = "TLS connection"
+	FromPlainHTTP      = "plain HTTP connection"
+	FromHost           = "Host header"
+)
+
+// ResolvedURL is a rebuilt public URL and where its parts came from, which is
+// what one needs to explain a signature mismatch.
+type ResolvedURL struct {
+	URL        string // scheme://host/path?query
+	SchemeFrom string // one of the From* constants
+	HostFrom   string // one of the From* constants
+	// Peer is the address of the connection's other end, and TrustedPeer
+	// whether it is in TrustedProxies.
+	Peer        string
+	TrustedPeer bool
+}
+
+// ParseTrustedProxies parses a comma-separated list of CIDRs or single
+// addresses, such as "127.0.0.1/8, ::1, 10.0.0.5".
+func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is neither a CIDR nor an address (e.g. 10.0.0.0/8 or 10.0.0.5)", f)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// ParseBaseURL parses a public base URL such as https://abc.ngrok-free.app.
+// It must be absolute http or https, without query or fragment.
+func ParseBaseURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("public base URL %q must look like https://abc.ngrok-free.app (scheme and host, optional path prefix, nothing else)", s)
+	}
+	return u, nil
+}
+
+// Resolve rebuilds the public URL of r.
+func (p PublicURL) Resolve(r *http.Request) ResolvedURL {
+	res := ResolvedURL{Peer: r.RemoteAddr}
+	uri := requestURI(r)
+	if p.Base != nil {
+		res.SchemeFrom, res.HostFrom = FromBase, FromBase
+		res.URL = p.Base.Scheme + "://" + p.Base.Host + strings.TrimSuffix(p.Base.EscapedPath(), "/") + uri
+		res.TrustedPeer = p.trusts(r.RemoteAddr)
+		return res
+	}
+	scheme, host := "http", r.Host
+	res.SchemeFrom, res.HostFrom = FromPlainHTTP, FromHost
+	if r.TLS != nil {
+		scheme, res.SchemeFrom = "https", FromTLS
+	}
+	if res.TrustedPeer = p.trusts(r.RemoteAddr); res.TrustedPeer {
+		if v := strings.ToLower(firstValue(r.Header.Get("X-Forwarded-Proto"))); v == "http" || v == "https" {
+			scheme, res.SchemeFrom = v, FromForwardedProto
+		}
+		if v := firstValue(r.Header.Get("X-Forwarded-Host")); validHost(v) {
+			host, res.HostFrom = v, FromForwardedHost
+		}
+	}
+	res.URL = scheme + "://" + host + uri
+	return res
+}
+
+// requestURI is the path and query exactly as the request line had them.
+func requestURI(r *http.Request) string {
+	if u := r.RequestURI; strings.HasPrefix(u, "/") {
+		return u
+	}
+	return r.URL.RequestURI()
+}
+
+func (p PublicURL) trusts(remoteAddr string) bool {
+	host, _, err := net.SplitHostPort(remoteAddr)
+	if err != nil {
+		host = remoteAddr
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, pr := range p.TrustedProxies {
+		if pr.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstValue returns the first of a comma-separated header's values, as a
+// chain of proxies appends its own after the client's.
+func firstValue(v string) string {
+	v, _, _ = strings.Cut(v, ",")
+	return strings.TrimSpace(v)
+}
+
+func validHost(h string) bool {
+	return h != "" && len(h) <= 255 && !strings.ContainsAny(h, "/?#@\\ \t\r\n")
+}

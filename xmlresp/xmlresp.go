@@ -1,0 +1,90 @@
+// Package xmlresp builds the XML documents that telephony providers expect in
+// answer to a webhook: Plivo XML (<Speak>, <Message>) and TwiML/LaML. Each
+// verb validates what the provider accepts and [Render] returns an error
+// rather than emitting a document the provider would reject. Text and
+// attributes are escaped.
+package xmlresp
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+
+	"github.com/beevik/etree"
+)
+
+// ErrInvalid is wrapped by every validation error from [Render].
+var ErrInvalid = errors.New("invalid XML response")
+
+// Verb is one element of a <Response>, such as [Speak] or [Message].
+type Verb interface {
+	element() (*etree.Element, error)
+}
+
+// Render returns <Response> holding verbs, in order, with no XML declaration
+// and no indentation, as Plivo's own examples look.
+func Render(verbs ...Verb) ([]byte, error) {
+	doc := etree.NewDocument()
+	root := doc.CreateElement("Response")
+	for i, v := range verbs {
+		el, err := v.element()
+		if err != nil {
+			return nil, fmt.Errorf("%w: verb %d: %w", ErrInvalid, i+1, err)
+		}
+		root.AddChild(el)
+	}
+	var buf bytes.Buffer
+	if _, err := doc.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// MustRender is Render for documents fixed at start-up; it panics on error.
+func MustRender(verbs ...Verb) []byte {
+	b, err := Render(verbs...)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// validText reports an error when s cannot appear in an XML document: invalid
+// UTF-8, or a character outside XML 1.0's Char production (most control
+// characters, NUL among them). Escaping cannot fix those.
+func validText(what, s string) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s is not valid UTF-8", what)
+	}
+	for _, r := range s {
+		if !(r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF) {
+			return fmt.Errorf("%s holds character %U, which XML cannot carry", what, r)
+		}
+	}
+	return nil
+}
+
+// attrs sets the non-empty attributes on el, after checking each value.
+func attrs(el *etree.Element, kv ...string) error {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] == "" {
+			continue
+		}
+		if err := validText(kv[i], kv[i+1]); err != nil {
+			return err
+		}
+		el.CreateAttr(kv[i], kv[i+1])
+	}
+	return nil
+}
+
+// textElement returns <tag>text</tag> after checking text.
+func textElement(tag, text string) (*etree.Element, error) {
+	if err := validText(tag+" text", text); err != nil {
+		return nil, err
+	}
+	el := etree.NewElement(tag)
+	el.SetText(text)
+	return el, nil
+}

@@ -1,0 +1,149 @@
+package xmlresp
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	tests := []struct {
+		file  string
+		verbs []Verb
+	}{
+		{"speak_default.xml", []Verb{Speak{Text: "Hello, from Plivo", Loop: Loop(3)}}},
+		{"speak_full.xml", []Verb{Speak{Text: "Bonjour", Voice: "Polly.Celine", Language: "fr-FR", Loop: Loop(0)}}},
+		{"message.xml", []Verb{Message{Src: "14155550111", Dst: "14155550100", Type: "sms", Text: "Thanks"}}},
+		{"message_callback.xml", []Verb{Message{Src: "1", Dst: "2<3", Type: "whatsapp", Text: "hi",
+			CallbackURL: "https://example.com/status?a=1&b=2", CallbackMethod: "POST"}}},
+		{"escaped.xml", []Verb{Speak{Text: `Tom & "Jerry" <b>'s</b> ]]> café 🎉`},
+			Message{Src: `"><Hangup/>`, Dst: "2", Text: "a&b"}}},
+		{"say_full.xml", []Verb{Say{Text: "Hello", Voice: "Polly.Joanna", Language: "en-US", Loop: Loop(2)}}},
+		{"twiml_message.xml", []Verb{TwiMLMessage{Text: "Thanks", To: "+14155550100", From: "+14155550111"}}},
+		{"empty.xml", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			got, err := Render(tt.verbs...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.file, got)
+			// Whatever we emit parses back to the same text.
+			var doc struct {
+				Children []struct {
+					XMLName xml.Name
+					Text    string `xml:",chardata"`
+				} `xml:",any"`
+			}
+			if err := xml.Unmarshal(got, &doc); err != nil {
+				t.Fatalf("output does not parse: %v", err)
+			}
+			for i, c := range doc.Children {
+				if want := text(tt.verbs[i]); c.Text != want {
+					t.Errorf("child %d text = %q, want %q", i, c.Text, want)
+				}
+			}
+		})
+	}
+}
+
+func text(v Verb) string {
+	switch v := v.(type) {
+	case Speak:
+		return v.Text
+	case Message:
+		return v.Text
+	case Say:
+		return v.Text
+	case TwiMLMessage:
+		return v.Text
+	}
+	return ""
+}
+
+func TestRenderRejects(t *testing.T) {
+	tests := []struct {
+		name string
+		verb Verb
+		want string
+	}{
+		{"speak without text", Speak{}, "text"},
+		{"unknown voice", Speak{Text: "x", Voice: "ROBOT"}, "voice"},
+		{"polly without name", Speak{Text: "x", Voice: "Polly."}, "voice"},
+		{"bad language", Speak{Text: "x", Language: "English"}, "language"},
+		{"negative loop", Speak{Text: "x", Loop: Loop(-1)}, "loop"},
+		{"NUL in text", Speak{Text: "a\x00b"}, "U+0000"},
+		{"invalid UTF-8", Speak{Text: "a\xffb"}, "UTF-8"},
+		{"message without src", Message{Dst: "2", Text: "x"}, "src"},
+		{"message without dst", Message{Src: "1", Text: "x"}, "dst"},
+		{"message without text", Message{Src: "1", Dst: "2"}, "text"},
+		{"message type", Message{Src: "1", Dst: "2", Text: "x", Type: "fax"}, "type"},
+		{"relative callback", Message{Src: "1", Dst: "2", Text: "x", CallbackURL: "/status"}, "callback URL"},
+		{"callback method", Message{Src: "1", Dst: "2", Text: "x", CallbackMethod: "PUT"}, "callback method"},
+		{"control char in attribute", Message{Src: "1\x01", Dst: "2", Text: "x"}, "U+0001"},
+		{"say without text", Say{}, "text"},
+		{"say loop", Say{Text: "x", Loop: Loop(-2)}, "loop"},
+		{"twiml message without text", TwiMLMessage{}, "text"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := Render(tt.verb)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) || out != nil {
+				t.Errorf("Render = %q, %v; want an ErrInvalid mentioning %q", out, err, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzRender checks that any text either renders to XML that parses back to
+// the same text, or is refused; never bad XML.
+func FuzzRender(f *testing.F) {
+	f.Add("Hello, from Plivo", "14155550100")
+	f.Add("<&>\"'", "\x00")
+	f.Fuzz(func(t *testing.T, text, number string) {
+		out, err := Render(Message{Src: number, Dst: number, Text: text})
+		if err != nil {
+			return
+		}
+		var m struct {
+			Message struct {
+				Src  string `xml:"src,attr"`
+				Text string `xml:",chardata"`
+			}
+		}
+		if err := xml.Unmarshal(out, &m); err != nil {
+			t.Fatalf("Render(%q) made XML that does not parse: %v\n%s", text, err, out)
+		}
+		// XML normalises line ends; everything else must survive.
+		norm := strings.NewReplacer("\r\n", "\n", "\r", "\n")
+		if m.Message.Text != norm.Replace(text) {
+			t.Fatalf("text %q came back as %q", text, m.Message.Text)
+		}
+	})
+}
