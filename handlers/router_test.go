@@ -151,7 +151,7 @@ func TestAnswerURLs(t *testing.T) {
 		{"speak POST form with query", call{method: "POST", target: "http://example.com/speak/?flow=ivr&step=2", contentType: form,
 			body: voiceForm.Encode(), params: voiceForm}, 200, "speak.xml"},
 		{"speak POST JSON", call{method: "POST", target: "http://example.com/speak/", contentType: "application/json; charset=utf-8",
-			body: `{"From":"14155550100","Digits":["2","1"],"Extra":{"b":true}}`,
+			body:   `{"From":"14155550100","Digits":["2","1"],"Extra":{"b":true}}`,
 			params: url.Values{"From": {"14155550100"}, "Digits": {"1", "2"}, "Extra": {"bTrue"}}}, 200, "speak.xml"},
 		{"speak GET", call{method: "GET", target: "http://example.com/speak/?" + voiceForm.Encode()}, 200, "speak.xml"},
 		{"speak without trailing slash", call{method: "GET", target: "http://example.com/speak?a=1"}, 200, "speak.xml"},
