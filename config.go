@@ -24,6 +24,8 @@ type Config struct {
 	Port               string   // PORT
 	AuthTokens         []string // PLIVO_AUTH_TOKEN, comma-separated for rotation
 	MainAccountTokens  []string // PLIVO_MAIN_AUTH_TOKEN
+	TwilioAuthTokens   []string // TWILIO_AUTH_TOKEN: enables /twilio/…
+	SignalWireKeys     []string // SIGNALWIRE_SIGNING_KEY: enables /signalwire/…
 	GeneratedToken     string   // set when, in development, no token was given
 	PublicBaseURL      *url.URL // PUBLIC_BASE_URL
 	TrustedProxies     []netip.Prefix
@@ -65,6 +67,8 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 		Release:           getenv("GIN_MODE") == "release",
 		AuthTokens:        splitList(getenv("PLIVO_AUTH_TOKEN")),
 		MainAccountTokens: splitList(getenv("PLIVO_MAIN_AUTH_TOKEN")),
+		TwilioAuthTokens:  splitList(getenv("TWILIO_AUTH_TOKEN")),
+		SignalWireKeys:    splitList(getenv("SIGNALWIRE_SIGNING_KEY")),
 		SMSReply:          or(getenv("SMS_REPLY_TEXT"), defaultSMSReply),
 		ReadHeaderTimeout: 5 * time.Second,
 		RequestTimeout:    15 * time.Second,

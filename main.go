@@ -40,12 +40,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	handler, err := handlers.NewRouter(handlers.Options{
-		Plivo:        security.PlivoTokens{AuthTokens: cfg.AuthTokens, MainAccountTokens: cfg.MainAccountTokens},
-		PublicURL:    security.PublicURL{Base: cfg.PublicBaseURL, TrustedProxies: cfg.TrustedProxies},
-		MaxBodyBytes: cfg.MaxBodyBytes,
-		Speak:        cfg.Speak,
-		SMSReply:     cfg.SMSReply,
-		Log:          log,
+		Plivo:                 security.PlivoTokens{AuthTokens: cfg.AuthTokens, MainAccountTokens: cfg.MainAccountTokens},
+		PublicURL:             security.PublicURL{Base: cfg.PublicBaseURL, TrustedProxies: cfg.TrustedProxies},
+		MaxBodyBytes:          cfg.MaxBodyBytes,
+		Speak:                 cfg.Speak,
+		SMSReply:              cfg.SMSReply,
+		TwilioAuthTokens:      cfg.TwilioAuthTokens,
+		SignalWireSigningKeys: cfg.SignalWireKeys,
+		Log:                   log,
 	})
 	if err != nil {
 		return err
@@ -64,7 +66,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "release", cfg.Release,
-		"public_base_url", cfg.publicBaseURLInput, "tokens", len(cfg.AuthTokens), "main_account_tokens", len(cfg.MainAccountTokens))
+		"public_base_url", cfg.publicBaseURLInput, "tokens", len(cfg.AuthTokens), "main_account_tokens", len(cfg.MainAccountTokens),
+		"twilio", len(cfg.TwilioAuthTokens) > 0, "signalwire", len(cfg.SignalWireKeys) > 0)
 	if cfg.GeneratedToken != "" {
 		printDevBanner(stdout, cfg, ln.Addr())
 	}

@@ -4,6 +4,8 @@
 package handlers
 
 import (
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -17,7 +19,7 @@ import (
 const XMLContentType = "application/xml; charset=utf-8"
 
 // Speak answers a voice callback with a document rendered once at start-up,
-// since it does not depend on the request.
+// since it does not depend on the request: Plivo's <Speak>, or TwiML's <Say>.
 func Speak(doc []byte) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Data(http.StatusOK, XMLContentType, doc)
@@ -70,6 +72,48 @@ func ReceiveSMS(reply string, log *slog.Logger) gin.HandlerFunc {
 			c.String(http.StatusBadRequest, "bad request: From or To cannot be answered: %v\n", err)
 			return
 		}
+		c.Data(http.StatusOK, XMLContentType, doc)
+	}
+}
+
+// TwilioMessage is what Twilio's and SignalWire's messaging webhook receives
+// for an incoming SMS.
+type TwilioMessage struct {
+	From, To, Body, MessageSid string
+}
+
+// parseTwilioMessage reads a TwilioMessage from the form or query, or from
+// a JSON body's string fields (whose signature covered it through bodySHA256).
+func parseTwilioMessage(r *security.Request, contentType string) (TwilioMessage, error) {
+	var msg TwilioMessage
+	if contentType == "application/json" {
+		if err := json.Unmarshal(r.Body, &msg); err != nil {
+			return msg, fmt.Errorf("JSON body: From, To, Body and MessageSid must be strings")
+		}
+		return msg, nil
+	}
+	form, err := r.Form()
+	if err != nil {
+		return msg, err
+	}
+	return TwilioMessage{From: form.Get("From"), To: form.Get("To"), Body: form.Get("Body"), MessageSid: form.Get("MessageSid")}, nil
+}
+
+// TwilioSMS answers a Twilio or SignalWire messaging webhook with a TwiML
+// <Message> replying reply to the sender. A request without From or To gets 400.
+func TwilioSMS(reply string, log *slog.Logger) gin.HandlerFunc {
+	doc := xmlresp.MustRender(xmlresp.TwiMLMessage{Text: reply})
+	return func(c *gin.Context) {
+		msg, err := parseTwilioMessage(security.RequestFrom(c), c.ContentType())
+		if err != nil {
+			c.String(http.StatusBadRequest, "bad request: %v\n", err)
+			return
+		}
+		if msg.From == "" || msg.To == "" {
+			c.String(http.StatusBadRequest, "bad request: From and To are required\n")
+			return
+		}
+		log.Info("message received", "route", c.FullPath(), "message_sid", msg.MessageSid, "from", msg.From, "to", msg.To, "text_bytes", len(msg.Body))
 		c.Data(http.StatusOK, XMLContentType, doc)
 	}
 }

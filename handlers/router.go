@@ -18,7 +18,11 @@ type Options struct {
 	MaxBodyBytes int64         // zero: security.DefaultMaxBodyBytes
 	Speak        xmlresp.Speak // the answer of /speak/
 	SMSReply     string        // the text sent back by /receive_sms/
-	Log          *slog.Logger
+	// TwilioAuthTokens and SignalWireSigningKeys enable /twilio/… and
+	// /signalwire/… when set; without them those routes do not exist (404).
+	TwilioAuthTokens      []string
+	SignalWireSigningKeys []string
+	Log                   *slog.Logger
 }
 
 // NewRouter builds the application's routes.
@@ -62,6 +66,30 @@ func NewRouter(o Options) (http.Handler, error) {
 	}
 	answer("/speak", security.Middleware(v3, mw), Speak(speakXML))
 	answer("/receive_sms", security.Middleware(v2, mw), ReceiveSMS(o.SMSReply, log))
+	if len(o.TwilioAuthTokens) > 0 || len(o.SignalWireSigningKeys) > 0 {
+		sayXML, err := xmlresp.Render(xmlresp.Say{Text: o.Speak.Text, Language: o.Speak.Language, Loop: o.Speak.Loop})
+		if err != nil {
+			return nil, err
+		}
+		raw := mw
+		raw.RawJSON = true
+		if len(o.TwilioAuthTokens) > 0 {
+			tw, err := security.NewTwilio(o.TwilioAuthTokens...)
+			if err != nil {
+				return nil, err
+			}
+			answer("/twilio/voice", security.Middleware(tw, raw), Speak(sayXML))
+			answer("/twilio/sms", security.Middleware(tw, raw), TwilioSMS(o.SMSReply, log))
+		}
+		if len(o.SignalWireSigningKeys) > 0 {
+			sw, err := security.NewSignalWire(o.SignalWireSigningKeys...)
+			if err != nil {
+				return nil, err
+			}
+			answer("/signalwire/voice", security.Middleware(sw, raw), Speak(sayXML))
+			answer("/signalwire/sms", security.Middleware(sw, raw), TwilioSMS(o.SMSReply, log))
+		}
+	}
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	return r, nil
 }

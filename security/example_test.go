@@ -50,3 +50,18 @@ func ExampleParseQuery() {
 	fmt.Println(v["Digits"], v["Text"])
 	// Output: [1;2] [café noir]
 }
+
+// Verify a Twilio webhook: the one interface, another scheme.
+func ExampleTwilio() {
+	v, _ := security.NewTwilio("12345")
+	var verifier security.Verifier = v
+	err := verifier.Verify(&security.Request{
+		Method: "POST",
+		URL:    "https://mycompany.com/myapp.php?foo=1&bar=2",
+		Params: url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"},
+			"Digits": {"1234"}, "From": {"+12349013030"}, "To": {"+18005551212"}},
+		Header: http.Header{"X-Twilio-Signature": {"0/KCTR6DLpKmkAf8muzZqo1nDgQ="}},
+	})
+	fmt.Println(err)
+	// Output: <nil>
+}

@@ -101,3 +101,39 @@ func FuzzSplitURL(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTwilio checks the Twilio and SignalWire canonical strings: signing never
+// panics, what is signed verifies, and one more parameter breaks it.
+func FuzzTwilio(f *testing.F) {
+	f.Add("https://h/twilio/voice/?a=1", "From", "+1415", "x")
+	f.Add("http://h:80/?bodySHA256=00", "Digits", "1", "")
+	f.Fuzz(func(t *testing.T, u, key, value, extra string) {
+		params := url.Values{key: {value, value}}
+		for _, signalwire := range []bool{false, true} {
+			var sig string
+			var err error
+			var v Verifier
+			if signalwire {
+				sig, err = SignSignalWire(testToken, u, params)
+				v, _ = NewSignalWire(testToken)
+			} else {
+				sig, err = SignTwilio(testToken, u, params)
+				v, _ = NewTwilio(testToken)
+			}
+			if err != nil {
+				return
+			}
+			if _, ok := bodyHashParam(stripFragment(u)[strings.IndexByte(stripFragment(u), '?')+1:]); ok {
+				return // a JSON-body URL: covered by the body hash, tested elsewhere
+			}
+			h := http.Header{HeaderTwilio: {sig}}
+			if err := v.Verify(&Request{Method: "POST", URL: u, Params: params, Header: h}); err != nil {
+				t.Fatalf("signalwire=%v: signed request did not verify: %v", signalwire, err)
+			}
+			more := url.Values{key: {value, value}, key + "\x00" + extra: {""}}
+			if v.Verify(&Request{Method: "POST", URL: u, Params: more, Header: h}) == nil {
+				t.Fatalf("signalwire=%v: verified with an extra parameter", signalwire)
+			}
+		}
+	})
+}

@@ -2,7 +2,9 @@ package security
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -24,6 +26,10 @@ type MiddlewareConfig struct {
 	// MaxBodyBytes bounds the body; a larger one gets 413. Zero means
 	// DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// RawJSON leaves a JSON body unparsed (only checked to be JSON): for
+	// Twilio and SignalWire, whose signatures cover a JSON body through the
+	// bodySHA256 URL parameter rather than through its parameters.
+	RawJSON bool
 	// OnReject, when set, is called for every request that fails
 	// verification, before the 403 is written; use it to log. err never
 	// holds a secret.
@@ -49,7 +55,7 @@ func Middleware(v Verifier, cfg MiddlewareConfig) gin.HandlerFunc {
 		limit = DefaultMaxBodyBytes
 	}
 	return func(c *gin.Context) {
-		req, resolved, status, err := readRequest(c, cfg.PublicURL, limit)
+		req, resolved, status, err := readRequest(c, cfg, limit)
 		if err == nil {
 			if err = v.Verify(req); err != nil {
 				status = statusFor(err)
@@ -98,12 +104,12 @@ func (r *Request) Form() (url.Values, error) {
 
 // readRequest gathers a Request from c. On failure it returns the status to
 // answer and the error.
-func readRequest(c *gin.Context, pub PublicURL, limit int64) (*Request, ResolvedURL, int, error) {
+func readRequest(c *gin.Context, cfg MiddlewareConfig, limit int64) (*Request, ResolvedURL, int, error) {
 	hr := c.Request
 	if hr.Method != http.MethodGet && hr.Method != http.MethodPost {
 		return nil, ResolvedURL{}, http.StatusMethodNotAllowed, errMethod
 	}
-	resolved := pub.Resolve(hr)
+	resolved := cfg.PublicURL.Resolve(hr)
 	req := &Request{Method: hr.Method, URL: resolved.URL, Header: hr.Header}
 	if _, err := appendQueryPairs(nil, hr.URL.RawQuery); err != nil {
 		return nil, resolved, http.StatusBadRequest, err
@@ -131,6 +137,12 @@ func readRequest(c *gin.Context, pub PublicURL, limit int64) (*Request, Resolved
 	case "application/x-www-form-urlencoded":
 		req.Params, err = ParseQuery(string(body))
 	case "application/json":
+		if cfg.RawJSON {
+			if !json.Valid(body) {
+				err = fmt.Errorf("%w: body is not valid JSON", ErrMalformedParams)
+			}
+			break
+		}
 		req.Params, err = ParseJSONParams(body)
 	default:
 		return nil, resolved, http.StatusUnsupportedMediaType, errMediaType

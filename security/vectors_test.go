@@ -92,7 +92,15 @@ func TestSharedVectors(t *testing.T) {
 				t.Errorf("#%d %s: SignPlivoV2 = %q, %v; want %q", i, v.URL, got, err, v.Signature)
 			}
 		case "twilio":
-			// Verified by the Twilio tests.
+			params := v.values(t)
+			got, err := SignTwilio(v.Token, v.URL, params)
+			if err != nil || got != v.Signature {
+				t.Errorf("#%d: SignTwilio = %q, %v; want %q", i, got, err, v.Signature)
+			}
+			ver, _ := NewTwilio(v.Token)
+			if err := ver.Verify(&Request{Method: "POST", URL: v.URL, Params: params, Header: http.Header{HeaderTwilio: {v.Signature}}}); err != nil {
+				t.Errorf("#%d: Verify: %v", i, err)
+			}
 		default:
 			t.Errorf("#%d: unknown kind %q", i, v.Kind)
 		}

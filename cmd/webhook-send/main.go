@@ -41,9 +41,14 @@ func main() {
 var kinds = map[string]struct {
 	defaults func() url.Values
 	tokenEnv string
+	scheme   string // plivo-v3, plivo-v2, twilio or signalwire
 }{
-	"speak": {voiceCallback, "PLIVO_AUTH_TOKEN"},
-	"sms":   {messageCallback, "PLIVO_AUTH_TOKEN"},
+	"speak":            {voiceCallback, "PLIVO_AUTH_TOKEN", "plivo-v3"},
+	"sms":              {messageCallback, "PLIVO_AUTH_TOKEN", "plivo-v2"},
+	"twilio-voice":     {twilioVoiceCallback, "TWILIO_AUTH_TOKEN", "twilio"},
+	"twilio-sms":       {twilioMessageCallback, "TWILIO_AUTH_TOKEN", "twilio"},
+	"signalwire-voice": {twilioVoiceCallback, "SIGNALWIRE_SIGNING_KEY", "signalwire"},
+	"signalwire-sms":   {twilioMessageCallback, "SIGNALWIRE_SIGNING_KEY", "signalwire"},
 }
 
 // options are the command line, parsed.
@@ -59,8 +64,12 @@ type options struct {
 const usage = `usage: webhook-send [flags] KIND URL
 
 KIND is the callback to send:
-  speak   a Plivo voice answer_url callback, signed with X-Plivo-Signature-V3
-  sms     a Plivo message_url callback, signed with X-Plivo-Signature-V2
+  speak             a Plivo voice answer_url callback, signed with X-Plivo-Signature-V3
+  sms               a Plivo message_url callback, signed with X-Plivo-Signature-V2
+  twilio-voice      a Twilio voice webhook, signed with X-Twilio-Signature
+  twilio-sms        a Twilio messaging webhook
+  signalwire-voice  a SignalWire voice webhook, signed with X-SignalWire-Signature
+  signalwire-sms    a SignalWire messaging webhook
 URL is where to send it, for example http://localhost:8080/speak/.
 
 Flags:
@@ -106,7 +115,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	fs := flag.NewFlagSet("webhook-send", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	fs.StringVar(&o.token, "token", "", "secret to sign with (default: the KIND's variable, PLIVO_AUTH_TOKEN, from the environment or .env)")
+	fs.StringVar(&o.token, "token", "", "secret to sign with (default: the KIND's variable, PLIVO_AUTH_TOKEN, TWILIO_AUTH_TOKEN or SIGNALWIRE_SIGNING_KEY, from the environment or .env)")
 	fs.StringVar(&o.mainToken, "main-token", "", "also sign the main-account header (X-Plivo-Signature-Ma-*) with this token")
 	fs.StringVar(&o.method, "method", "POST", "GET or POST; a GET carries the parameters in its query string")
 	fs.BoolVar(&o.json, "json", false, "send a JSON body instead of a form")
@@ -190,10 +199,24 @@ func buildRequest(o options) (*http.Request, error) {
 			params.Set(k, v)
 		}
 	}
+	scheme := kinds[o.kind].scheme
+	twilioLike := scheme == "twilio" || scheme == "signalwire"
 	query := o.query
 	if o.method == "GET" {
 		query = joinQuery(query, params.Encode())
 		params = nil
+	}
+	var jsonBody []byte
+	if o.json {
+		flat := map[string]string{}
+		for k := range params {
+			flat[k] = params.Get(k)
+		}
+		jsonBody, _ = json.Marshal(flat)
+		if twilioLike {
+			// Twilio signs a JSON body through the URL: bodySHA256=<hex>.
+			query = joinQuery(query, "bodySHA256="+security.BodySHA256(jsonBody))
+		}
 	}
 	target, err := withQuery(o.target, query)
 	if err != nil {
@@ -211,13 +234,10 @@ func buildRequest(o options) (*http.Request, error) {
 	signParams := params
 	if params != nil {
 		if o.json {
-			flat := map[string]string{}
-			for k := range params {
-				flat[k] = params.Get(k)
-			}
-			body, _ = json.Marshal(flat)
-			contentType = "application/json"
-			if signParams, err = security.ParseJSONParams(body); err != nil {
+			body, contentType = jsonBody, "application/json"
+			if twilioLike {
+				signParams = nil
+			} else if signParams, err = security.ParseJSONParams(body); err != nil {
 				return nil, err
 			}
 		} else {
@@ -233,22 +253,39 @@ func buildRequest(o options) (*http.Request, error) {
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("User-Agent", "answerurl-webhook-send")
-	if err := signPlivo(req.Header, o, signed, signParams); err != nil {
+	if twilioLike {
+		err = signTwilioLike(req.Header, o, scheme, signed, signParams)
+	} else {
+		err = signPlivo(req.Header, o, signed, signParams)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return req, nil
 }
 
+// signTwilioLike sets X-Twilio-Signature or X-SignalWire-Signature on h.
+func signTwilioLike(h http.Header, o options, scheme, signedURL string, params url.Values) error {
+	if scheme == "signalwire" {
+		sig, err := security.SignSignalWire(o.token, signedURL, params)
+		h.Set(security.HeaderSignalWire, sig)
+		return err
+	}
+	sig, err := security.SignTwilio(o.token, signedURL, params)
+	h.Set(security.HeaderTwilio, sig)
+	return err
+}
+
 // signPlivo sets the Plivo signature headers of o.kind on h.
 func signPlivo(h http.Header, o options, signedURL string, params url.Values) error {
 	sign := func(token string) (string, error) {
-		if o.kind == "speak" {
+		if kinds[o.kind].scheme == "plivo-v3" {
 			return security.SignPlivoV3(token, o.method, signedURL, params, o.nonce)
 		}
 		return security.SignPlivoV2(token, signedURL, o.nonce)
 	}
 	sigHeader, mainHeader, nonceHeader := security.HeaderPlivoV3, security.HeaderPlivoMainV3, security.HeaderPlivoV3Nonce
-	if o.kind == "sms" {
+	if kinds[o.kind].scheme == "plivo-v2" {
 		sigHeader, mainHeader, nonceHeader = security.HeaderPlivoV2, security.HeaderPlivoMainV2, security.HeaderPlivoV2Nonce
 	}
 	sig, err := sign(o.token)
@@ -331,5 +368,37 @@ func messageCallback() url.Values {
 		"Units":       {"1"},
 		"TotalRate":   {"0.0050"},
 		"TotalAmount": {"0.0050"},
+	}
+}
+
+// twilioVoiceCallback is what Twilio (or SignalWire) posts to a voice URL.
+func twilioVoiceCallback() url.Values {
+	return url.Values{
+		"CallSid":     {"CA" + strings.ReplaceAll(uuid(), "-", "")},
+		"AccountSid":  {"AC" + strings.ReplaceAll(uuid(), "-", "")},
+		"From":        {"+14155550100"},
+		"To":          {"+14155550111"},
+		"CallStatus":  {"ringing"},
+		"Direction":   {"inbound"},
+		"ApiVersion":  {"2010-04-01"},
+		"Caller":      {"+14155550100"},
+		"Called":      {"+14155550111"},
+		"FromCountry": {"US"},
+		"ToCountry":   {"US"},
+		"CallToken":   {"%7B%7D"},
+	}
+}
+
+// twilioMessageCallback is what Twilio (or SignalWire) posts to a messaging URL.
+func twilioMessageCallback() url.Values {
+	return url.Values{
+		"MessageSid":  {"SM" + strings.ReplaceAll(uuid(), "-", "")},
+		"AccountSid":  {"AC" + strings.ReplaceAll(uuid(), "-", "")},
+		"From":        {"+14155550100"},
+		"To":          {"+14155550111"},
+		"Body":        {"Hello from webhook-send"},
+		"NumMedia":    {"0"},
+		"NumSegments": {"1"},
+		"ApiVersion":  {"2010-04-01"},
 	}
 }

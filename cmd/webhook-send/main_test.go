@@ -21,11 +21,13 @@ const token = "send-test-token"
 func server(t *testing.T, pub security.PublicURL) *httptest.Server {
 	gin.SetMode(gin.TestMode)
 	h, err := handlers.NewRouter(handlers.Options{
-		Plivo:     security.PlivoTokens{AuthTokens: []string{token}, MainAccountTokens: []string{"main"}},
-		PublicURL: pub,
-		Speak:     xmlresp.Speak{Text: "Hello", Loop: xmlresp.Loop(3)},
-		SMSReply:  "Thanks",
-		Log:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Plivo:                 security.PlivoTokens{AuthTokens: []string{token}, MainAccountTokens: []string{"main"}},
+		TwilioAuthTokens:      []string{"tw-token"},
+		SignalWireSigningKeys: []string{"sw-key"},
+		PublicURL:             pub,
+		Speak:                 xmlresp.Speak{Text: "Hello", Loop: xmlresp.Loop(3)},
+		SMSReply:              "Thanks",
+		Log:                   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -40,10 +42,7 @@ func TestSend(t *testing.T) {
 	base, _ := security.ParseBaseURL("https://abc.ngrok-free.app")
 	behindProxy := server(t, security.PublicURL{Base: base})
 	getenv := func(k string) string {
-		if k == "PLIVO_AUTH_TOKEN" {
-			return token
-		}
-		return ""
+		return map[string]string{"PLIVO_AUTH_TOKEN": token, "TWILIO_AUTH_TOKEN": "tw-token", "SIGNALWIRE_SIGNING_KEY": "sw-key"}[k]
 	}
 	tests := []struct {
 		name   string
@@ -61,6 +60,12 @@ func TestSend(t *testing.T) {
 		{"missing From exits 1", []string{"sms", s.URL + "/receive_sms/", "-param", "From="}, 1, "400 Bad Request"},
 		{"signed URL for a proxy", []string{"speak", behindProxy.URL + "/speak/", "-signed-url", "https://abc.ngrok-free.app/speak/"}, 0, "<Speak"},
 		{"without the signed URL behind a proxy", []string{"speak", behindProxy.URL + "/speak/"}, 1, "403"},
+		{"twilio voice", []string{"twilio-voice", s.URL + "/twilio/voice/"}, 0, "<Say"},
+		{"twilio sms GET", []string{"twilio-sms", s.URL + "/twilio/sms", "-method", "GET"}, 0, "<Message>"},
+		{"twilio JSON", []string{"twilio-voice", s.URL + "/twilio/voice/", "-json"}, 0, "<Say"},
+		{"signalwire voice", []string{"signalwire-voice", s.URL + "/signalwire/voice/"}, 0, "<Say"},
+		{"signalwire sms JSON", []string{"signalwire-sms", s.URL + "/signalwire/sms/", "-json"}, 0, "<Message>"},
+		{"twilio with the wrong token", []string{"twilio-sms", s.URL + "/twilio/sms/", "-token", "x"}, 1, "403"},
 		{"unknown kind", []string{"fax", s.URL}, 2, ""},
 		{"one argument", []string{"speak"}, 2, ""},
 		{"JSON GET", []string{"speak", s.URL, "-json", "-method", "GET"}, 2, ""},
