@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -31,9 +32,18 @@ type MiddlewareConfig struct {
 	// bodySHA256 URL parameter rather than through its parameters.
 	RawJSON bool
 	// OnReject, when set, is called for every request that fails
-	// verification, before the 403 is written; use it to log. err never
-	// holds a secret.
-	OnReject func(c *gin.Context, r *Request, resolved ResolvedURL, err error)
+	// verification, before the 403 is written; use it to log. Nothing in a
+	// Rejection is secret except the request's own headers.
+	OnReject func(c *gin.Context, rej Rejection)
+}
+
+// Rejection describes a request that failed verification.
+type Rejection struct {
+	Request *Request    // as verified; Header holds the signatures
+	URL     ResolvedURL // the rebuilt URL and where its parts came from
+	Err     error       // why; never holds a secret
+	// Diagnosis is set for a signature mismatch: the usual suspects, tried.
+	Diagnosis *Diagnosis
 }
 
 const requestKey = "answerurl/security.Request"
@@ -63,7 +73,12 @@ func Middleware(v Verifier, cfg MiddlewareConfig) gin.HandlerFunc {
 		}
 		if err != nil {
 			if status == http.StatusForbidden && cfg.OnReject != nil {
-				cfg.OnReject(c, req, resolved, err)
+				rej := Rejection{Request: req, URL: resolved, Err: err}
+				if errors.Is(err, ErrMismatch) {
+					d := Diagnose(v, req, c.Request, resolved)
+					rej.Diagnosis = &d
+				}
+				cfg.OnReject(c, rej)
 			}
 			c.Header("Cache-Control", "no-store")
 			c.AbortWithStatus(status)
@@ -179,14 +194,54 @@ func reason(status int, err error) string {
 	return strings.ToLower(http.StatusText(status)) + ": " + err.Error()
 }
 
-// LogReject returns an OnReject hook that logs each rejection at warn level
-// with the route, the method, the rebuilt URL and where its parts came from,
-// and the reason; never a token, a signature or a nonce.
-func LogReject(log *slog.Logger) func(*gin.Context, *Request, ResolvedURL, error) {
-	return func(c *gin.Context, r *Request, u ResolvedURL, err error) {
-		log.Warn("signature rejected",
+// LogReject returns an OnReject hook that logs each rejection as one line at
+// warn level: route, method, the rebuilt URL and where its parts came from,
+// the parameter keys (not values), which signature headers were present, the
+// reason and, for a mismatch, the hint. Never a token, a signature or a nonce.
+func LogReject(log *slog.Logger) func(*gin.Context, Rejection) {
+	return func(c *gin.Context, rej Rejection) {
+		attrs := []any{
 			"route", c.FullPath(), "method", c.Request.Method,
-			"url", u.URL, "scheme_from", u.SchemeFrom, "host_from", u.HostFrom,
-			"peer", u.Peer, "trusted_peer", u.TrustedPeer, "reason", err.Error())
+			"url", rej.URL.URL, "scheme_from", rej.URL.SchemeFrom, "host_from", rej.URL.HostFrom,
+			"peer", rej.URL.Peer, "trusted_peer", rej.URL.TrustedPeer,
+			"param_keys", paramKeys(rej.Request), "signature_headers", signatureHeaders(c.Request.Header),
+			"reason", rej.Err.Error(),
+		}
+		if d := rej.Diagnosis; d != nil {
+			attrs = append(attrs, "would_verify", d.WouldVerify, "hint", d.Hint)
+		}
+		log.Warn("signature rejected", attrs...)
 	}
+}
+
+// paramKeys lists the sorted keys of the query and body, at most 50.
+func paramKeys(r *Request) string {
+	if r == nil {
+		return ""
+	}
+	form, err := r.Form()
+	if err != nil {
+		return ""
+	}
+	keys := make([]string, 0, len(form))
+	for k := range form {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if len(keys) > 50 {
+		keys = append(keys[:50], "…")
+	}
+	return strings.Join(keys, ",")
+}
+
+// signatureHeaders names the signature and nonce headers present; never their values.
+func signatureHeaders(h http.Header) string {
+	var names []string
+	for _, n := range []string{HeaderPlivoV3, HeaderPlivoMainV3, HeaderPlivoV3Nonce, HeaderPlivoV2, HeaderPlivoMainV2,
+		HeaderPlivoV2Nonce, HeaderTwilio, HeaderSignalWire} {
+		if len(h.Values(n)) > 0 {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ",")
 }

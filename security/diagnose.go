@@ -1,0 +1,135 @@
+package security
+
+import (
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+)
+
+// Diagnosis explains a signature mismatch. It is advice for the server's
+// log, never a verdict: the request stays rejected whatever it says.
+type Diagnosis struct {
+	// WouldVerify is the URL, close to the rebuilt one, whose signature does
+	// match; empty when none of the usual suspects does.
+	WouldVerify string
+	// Hint says what differs and which setting fixes it.
+	Hint string
+}
+
+// Diagnose tries the usual suspects of a mismatch on r, a request that failed
+// verification with ErrMismatch: the URL with and without a trailing slash,
+// http for https and back, without its port, and the forwarded host instead
+// of Host and back. It reports the first spelling that v would have accepted
+// and the setting that makes the server rebuild it.
+func Diagnose(v Verifier, r *Request, hr *http.Request, res ResolvedURL) Diagnosis {
+	scheme, rest, ok := strings.Cut(r.URL, "://")
+	if !ok {
+		return Diagnosis{Hint: "the rebuilt URL is not absolute"}
+	}
+	host, pathQuery := rest, ""
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		host, pathQuery = rest[:i], rest[i:]
+	}
+	path, query, hasQuery := strings.Cut(pathQuery, "?")
+
+	schemes := []string{scheme, map[string]string{"http": "https", "https": "http"}[scheme]}
+	hosts := []string{host}
+	for _, h := range []string{firstValue(hr.Header.Get("X-Forwarded-Host")), hr.Host, hostWithoutPort(host)} {
+		if validHost(h) && !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	paths := []string{path, toggleSlash(path)}
+
+	for changes := 1; changes <= 3; changes++ {
+		for si, s := range schemes {
+			for hi, h := range hosts {
+				for pi, p := range paths {
+					if s == "" || p == "" || b2i(si > 0)+b2i(hi > 0)+b2i(pi > 0) != changes {
+						continue
+					}
+					candidate := s + "://" + h + p
+					if hasQuery {
+						candidate += "?" + query
+					}
+					try := *r
+					try.URL = candidate
+					if v.Verify(&try) == nil {
+						return Diagnosis{WouldVerify: candidate, Hint: hint(res, hr, s, h, p, scheme, host, path)}
+					}
+				}
+			}
+		}
+	}
+	return Diagnosis{Hint: "no nearby URL verifies either: check the token or signing key; check that the URL configured at the provider is exactly " +
+		strings.SplitN(r.URL, "?", 2)[0] + "; if the provider calls another, public URL through a proxy that hides it, set PUBLIC_BASE_URL to it"}
+}
+
+// hint names the difference between what verified and what was rebuilt, and
+// the setting that closes it.
+func hint(res ResolvedURL, hr *http.Request, scheme, host, path, gotScheme, gotHost, gotPath string) string {
+	var why []string
+	peer := peerIP(res.Peer)
+	forwardedProto := strings.ToLower(firstValue(hr.Header.Get("X-Forwarded-Proto")))
+	forwardedHost := firstValue(hr.Header.Get("X-Forwarded-Host"))
+	public := scheme + "://" + host
+	fix := "set PUBLIC_BASE_URL=" + public
+	if res.SchemeFrom == FromBase {
+		fix = "PUBLIC_BASE_URL does not match the URL the provider calls: set PUBLIC_BASE_URL=" + public
+	} else if !res.TrustedPeer && (scheme == gotScheme || scheme == forwardedProto) && (host == gotHost || host == forwardedHost) {
+		fix = "trust the proxy at " + peer + " with TRUSTED_PROXIES (its X-Forwarded-* headers are ignored now), or " + fix
+	}
+	if scheme != gotScheme {
+		why = append(why, "the provider signed "+scheme+":// but the server rebuilt "+gotScheme+"://")
+	}
+	if host != gotHost {
+		why = append(why, "the provider signed host "+host+" but the server rebuilt "+gotHost)
+	}
+	if scheme != gotScheme || host != gotHost {
+		return strings.Join(why, "; ") + ": " + fix
+	}
+	if path != gotPath {
+		return "the provider signed the path " + path + " but the request came to " + gotPath +
+			": make the URL in the provider's console match the route exactly (trailing slash included), and check that no proxy rewrites the path"
+	}
+	return fix
+}
+
+func toggleSlash(p string) string {
+	switch {
+	case p == "" || p == "/":
+		return ""
+	case strings.HasSuffix(p, "/"):
+		return strings.TrimSuffix(p, "/")
+	}
+	return p + "/"
+}
+
+func hostWithoutPort(h string) string {
+	if !hasPort(h) {
+		return ""
+	}
+	name, _, err := net.SplitHostPort(h)
+	if err != nil {
+		return ""
+	}
+	if strings.Contains(name, ":") {
+		return "[" + name + "]"
+	}
+	return name
+}
+
+func peerIP(remoteAddr string) string {
+	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		return h
+	}
+	return remoteAddr
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,67 @@
+package security
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestDiagnoseNeverAccepts: whatever a diagnosis finds, Verify's verdict on
+// the request as received is unchanged.
+func TestDiagnoseNeverAccepts(t *testing.T) {
+	v, _ := NewPlivoV2(PlivoTokens{AuthTokens: []string{testToken}})
+	sig, _ := SignPlivoV2(testToken, "https://public.example/receive_sms/", testNonce)
+	hr := httptest.NewRequest("POST", "http://internal:8080/receive_sms", nil)
+	hr.Header.Set("X-Forwarded-Host", "public.example")
+	hr.Header.Set("X-Forwarded-Proto", "https")
+	hr.Header.Set(HeaderPlivoV2, sig)
+	hr.Header.Set(HeaderPlivoV2Nonce, testNonce)
+	res := PublicURL{}.Resolve(hr)
+	r := &Request{Method: "POST", URL: res.URL, Header: hr.Header}
+	if err := v.Verify(r); err == nil {
+		t.Fatal("the request verified as received")
+	}
+	d := Diagnose(v, r, hr, res)
+	if d.WouldVerify != "https://public.example/receive_sms/" {
+		t.Errorf("WouldVerify = %q", d.WouldVerify)
+	}
+	for _, want := range []string{"https://", "public.example", "trust the proxy at 192.0.2.1 with TRUSTED_PROXIES"} {
+		if !strings.Contains(d.Hint, want) {
+			t.Errorf("hint %q lacks %q", d.Hint, want)
+		}
+	}
+	if r.URL != res.URL || v.Verify(r) == nil {
+		t.Error("Diagnose changed the request or its verdict")
+	}
+}
+
+func TestDiagnoseSuspects(t *testing.T) {
+	tests := []struct {
+		name, received, signed, wantHint string
+		header                           http.Header
+	}{
+		{"http for https", "http://h.example/speak/", "https://h.example/speak/", "set PUBLIC_BASE_URL=https://h.example", nil},
+		{"port of the local server", "http://h.example:8080/speak/", "http://h.example/speak/", "set PUBLIC_BASE_URL=http://h.example", nil},
+		{"trailing slash", "https://h.example/speak", "https://h.example/speak/", "signed the path /speak/", nil},
+		{"scheme, host and slash at once", "http://localhost:8080/speak", "https://pub.example/speak/", "set PUBLIC_BASE_URL=https://pub.example",
+			http.Header{"X-Forwarded-Host": {"pub.example"}}},
+	}
+	v, _ := NewPlivoV3(PlivoTokens{AuthTokens: []string{testToken}})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hr := httptest.NewRequest("GET", tt.received, nil)
+			for k, vs := range tt.header {
+				hr.Header[k] = vs
+			}
+			sig := mustSignV3(t, testToken, "GET", tt.signed, nil, testNonce)
+			hr.Header.Set(HeaderPlivoV3, sig)
+			hr.Header.Set(HeaderPlivoV3Nonce, testNonce)
+			r := &Request{Method: "GET", URL: tt.received, Header: hr.Header}
+			d := Diagnose(v, r, hr, ResolvedURL{URL: tt.received, Peer: hr.RemoteAddr, SchemeFrom: FromPlainHTTP, HostFrom: FromHost})
+			if d.WouldVerify != tt.signed || !strings.Contains(d.Hint, tt.wantHint) {
+				t.Errorf("got %+v, want %s and a hint with %q", d, tt.signed, tt.wantHint)
+			}
+		})
+	}
+}
