@@ -33,10 +33,13 @@ type Config struct {
 	Speak              xmlresp.Speak // SPEAK_TEXT, SPEAK_VOICE, SPEAK_LANGUAGE, SPEAK_LOOP
 	SMSReply           string        // SMS_REPLY_TEXT
 	ShutdownTimeout    time.Duration // SHUTDOWN_TIMEOUT
+	ReplayWindow       time.Duration // REPLAY_WINDOW; 0 turns the guard off
+	ReplayMaxEntries   int           // REPLAY_MAX_ENTRIES
 	ReadHeaderTimeout  time.Duration
 	RequestTimeout     time.Duration // read and write timeout of one request
 	IdleTimeout        time.Duration
 	MaxHeaderBytes     int
+	Warnings           []string // settings that work but are probably wrong
 	publicBaseURLInput string
 }
 
@@ -47,6 +50,8 @@ const (
 	defaultSpeakLoop    = 3
 	defaultSMSReply     = "Thanks, we got your message."
 	defaultShutdown     = 10 * time.Second
+	defaultReplayWindow = 15 * time.Minute // Plivo's last retry comes 7 minutes after the first attempt
+	defaultReplayMax    = 100_000
 	defaultTrustedProxy = "127.0.0.0/8,::1"
 )
 
@@ -117,6 +122,14 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 		errs = append(errs, fmt.Errorf("SMS_REPLY_TEXT: %w", err))
 	}
 	c.ShutdownTimeout, err = duration(getenv, "SHUTDOWN_TIMEOUT", defaultShutdown)
+	errs = append(errs, err)
+	c.ReplayWindow, err = duration(getenv, "REPLAY_WINDOW", defaultReplayWindow)
+	errs = append(errs, err)
+	if c.ReplayWindow > 0 && c.ReplayWindow < 8*time.Minute {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("REPLAY_WINDOW=%s is shorter than Plivo's retries (the last comes 7 minutes after the first attempt): a late retry is handled twice and a replay after the window gets through; set at least 8m", c.ReplayWindow))
+	}
+	maxEntries, err := wholeNumber(getenv, "REPLAY_MAX_ENTRIES", 1, defaultReplayMax)
+	c.ReplayMaxEntries = int(maxEntries)
 	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

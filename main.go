@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"answerurl/handlers"
+	"answerurl/replay"
 	"answerurl/security"
 )
 
@@ -39,6 +40,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
+	var guard *replay.Guard
+	if cfg.ReplayWindow > 0 {
+		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Log: log}
+	}
 	handler, err := handlers.NewRouter(handlers.Options{
 		Plivo:                 security.PlivoTokens{AuthTokens: cfg.AuthTokens, MainAccountTokens: cfg.MainAccountTokens},
 		PublicURL:             security.PublicURL{Base: cfg.PublicBaseURL, TrustedProxies: cfg.TrustedProxies},
@@ -47,6 +52,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		SMSReply:              cfg.SMSReply,
 		TwilioAuthTokens:      cfg.TwilioAuthTokens,
 		SignalWireSigningKeys: cfg.SignalWireKeys,
+		Replay:                guard,
 		Log:                   log,
 	})
 	if err != nil {
@@ -68,6 +74,12 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	log.Info("listening", "addr", ln.Addr().String(), "release", cfg.Release,
 		"public_base_url", cfg.publicBaseURLInput, "tokens", len(cfg.AuthTokens), "main_account_tokens", len(cfg.MainAccountTokens),
 		"twilio", len(cfg.TwilioAuthTokens) > 0, "signalwire", len(cfg.SignalWireKeys) > 0)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	if cfg.ReplayWindow == 0 {
+		log.Warn("REPLAY_WINDOW=0: the replay guard is off; a captured request can be replayed, and a retried message is handled twice")
+	}
 	if cfg.GeneratedToken != "" {
 		printDevBanner(stdout, cfg, ln.Addr())
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"answerurl/replay"
 	"answerurl/security"
 	"answerurl/xmlresp"
 )
@@ -22,7 +23,15 @@ type Options struct {
 	// /signalwire/… when set; without them those routes do not exist (404).
 	TwilioAuthTokens      []string
 	SignalWireSigningKeys []string
-	Log                   *slog.Logger
+	// Replay, when set, guards the Plivo routes against replays and
+	// duplicate deliveries. Twilio and SignalWire signatures carry no nonce,
+	// so it cannot guard their routes.
+	Replay *replay.Guard
+	Log    *slog.Logger
+
+	// wrap, set only by this package's tests, wraps each route's final
+	// handler, to count its runs or make it fail.
+	wrap func(path string, h gin.HandlerFunc) gin.HandlerFunc
 }
 
 // NewRouter builds the application's routes.
@@ -59,13 +68,22 @@ func NewRouter(o Options) (http.Handler, error) {
 	r.NoMethod(plain(http.StatusMethodNotAllowed, "method not allowed: use GET or POST"))
 
 	answer := func(path string, chain ...gin.HandlerFunc) {
+		if o.wrap != nil {
+			chain[len(chain)-1] = o.wrap(path, chain[len(chain)-1])
+		}
 		for _, p := range []string{path, path + "/"} {
 			r.GET(p, chain...)
 			r.POST(p, chain...)
 		}
 	}
-	answer("/speak", security.Middleware(v3, mw), Speak(speakXML))
-	answer("/receive_sms", security.Middleware(v2, mw), ReceiveSMS(o.SMSReply, log))
+	guard := func(keys func(*gin.Context) []string) gin.HandlerFunc {
+		if o.Replay == nil {
+			return func(c *gin.Context) { c.Next() }
+		}
+		return o.Replay.Middleware(keys)
+	}
+	answer("/speak", security.Middleware(v3, mw), guard(speakKeys), Speak(speakXML))
+	answer("/receive_sms", security.Middleware(v2, mw), guard(messageKeys), ReceiveSMS(o.SMSReply, log))
 	if len(o.TwilioAuthTokens) > 0 || len(o.SignalWireSigningKeys) > 0 {
 		sayXML, err := xmlresp.Render(xmlresp.Say{Text: o.Speak.Text, Language: o.Speak.Language, Loop: o.Speak.Loop})
 		if err != nil {
@@ -92,6 +110,26 @@ func NewRouter(o Options) (http.Handler, error) {
 	}
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	return r, nil
+}
+
+// speakKeys are the replay keys of a verified voice callback: its V3 nonce.
+func speakKeys(c *gin.Context) []string {
+	r := security.RequestFrom(c)
+	return []string{replay.NonceKey("plivo-v3", r.Header.Get(security.HeaderPlivoV3Nonce))}
+}
+
+// messageKeys are the replay keys of a verified message callback: its V2
+// nonce and, when it has one, its MessageUUID, so that a retry with a fresh
+// nonce is handled once. V2 does not sign the body, but only a verified
+// request reaches this, so nobody can mint a MessageUUID key without a
+// valid (nonce, signature) pair, whose nonce key is then taken too.
+func messageKeys(c *gin.Context) []string {
+	r := security.RequestFrom(c)
+	keys := []string{replay.NonceKey("plivo-v2", r.Header.Get(security.HeaderPlivoV2Nonce))}
+	if form, err := r.Form(); err == nil && form.Get("MessageUUID") != "" {
+		keys = append(keys, replay.MessageKey("plivo-v2", form.Get("MessageUUID")))
+	}
+	return keys
 }
 
 // plain answers with a fixed status and a short plain-text reason.
