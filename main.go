@@ -40,6 +40,31 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
+	srv, err := newServer(cfg, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", ":"+cfg.Port)
+	if err != nil {
+		return fmt.Errorf("listen on port %s: %w (set PORT to a free port)", cfg.Port, err)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "release", cfg.Release,
+		"public_base_url", cfg.publicBaseURLInput, "tokens", len(cfg.AuthTokens), "main_account_tokens", len(cfg.MainAccountTokens),
+		"twilio", len(cfg.TwilioAuthTokens) > 0, "signalwire", len(cfg.SignalWireKeys) > 0)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	if cfg.ReplayWindow == 0 {
+		log.Warn("REPLAY_WINDOW=0: the replay guard is off; a captured request can be replayed, and a retried message is handled twice")
+	}
+	if cfg.GeneratedToken != "" {
+		printDevBanner(stdout, cfg, ln.Addr())
+	}
+	return serve(ctx, srv, ln, cfg, log)
+}
+
+// newServer builds the application's http.Server from its configuration.
+func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 	var guard *replay.Guard
 	if cfg.ReplayWindow > 0 {
 		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Log: log}
@@ -56,34 +81,19 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Log:                   log,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	ln, err := net.Listen("tcp", ":"+cfg.Port)
-	if err != nil {
-		return fmt.Errorf("listen on port %s: %w (set PORT to a free port)", cfg.Port, err)
-	}
-	srv := &http.Server{
+	return &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       cfg.RequestTimeout,
 		WriteTimeout:      cfg.RequestTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    cfg.MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	log.Info("listening", "addr", ln.Addr().String(), "release", cfg.Release,
-		"public_base_url", cfg.publicBaseURLInput, "tokens", len(cfg.AuthTokens), "main_account_tokens", len(cfg.MainAccountTokens),
-		"twilio", len(cfg.TwilioAuthTokens) > 0, "signalwire", len(cfg.SignalWireKeys) > 0)
-	for _, w := range cfg.Warnings {
-		log.Warn(w)
-	}
-	if cfg.ReplayWindow == 0 {
-		log.Warn("REPLAY_WINDOW=0: the replay guard is off; a captured request can be replayed, and a retried message is handled twice")
-	}
-	if cfg.GeneratedToken != "" {
-		printDevBanner(stdout, cfg, ln.Addr())
-	}
-	return serve(ctx, srv, ln, cfg, log)
+		// "OPTIONS *" goes to the router (405) rather than net/http's 200.
+		DisableGeneralOptionsHandler: true,
+		ErrorLog:                     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}, nil
 }
 
 // serve runs srv on ln until ctx is done, then stops accepting connections

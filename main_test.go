@@ -12,8 +12,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"answerurl/security"
 )
+
+func init() { gin.SetMode(gin.TestMode) }
 
 func env(kv map[string]string) func(string) string {
 	return func(k string) string { return kv[k] }
