@@ -39,6 +39,7 @@ type Config struct {
 	RequestTimeout     time.Duration // read and write timeout of one request
 	IdleTimeout        time.Duration
 	MaxHeaderBytes     int
+	BareRoute          bool     // LOADTEST_BARE_ROUTE=1: an unverified route, for load tests only
 	Warnings           []string // settings that work but are probably wrong
 	publicBaseURLInput string
 }
@@ -85,6 +86,7 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 			Language: getenv("SPEAK_LANGUAGE"),
 		},
 		publicBaseURLInput: getenv("PUBLIC_BASE_URL"),
+		BareRoute:          getenv("LOADTEST_BARE_ROUTE") == "1",
 	}
 	var errs []error
 	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
@@ -131,6 +133,9 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 	maxEntries, err := wholeNumber(getenv, "REPLAY_MAX_ENTRIES", 1, defaultReplayMax)
 	c.ReplayMaxEntries = int(maxEntries)
 	errs = append(errs, err)
+	if c.BareRoute {
+		c.Warnings = append(c.Warnings, "LOADTEST_BARE_ROUTE=1: /bare/speak answers without any verification; for load tests on loopback only")
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}

@@ -78,6 +78,7 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 		TwilioAuthTokens:      cfg.TwilioAuthTokens,
 		SignalWireSigningKeys: cfg.SignalWireKeys,
 		Replay:                guard,
+		BareRoute:             cfg.BareRoute,
 		Log:                   log,
 	})
 	if err != nil {

@@ -23,6 +23,10 @@ type Options struct {
 	// /signalwire/… when set; without them those routes do not exist (404).
 	TwilioAuthTokens      []string
 	SignalWireSigningKeys []string
+	// BareRoute adds POST|GET /bare/speak, which answers the /speak/ XML with
+	// no verification at all: a baseline for load tests (LOADTEST_BARE_ROUTE=1).
+	// Never enable it on a public server.
+	BareRoute bool
 	// Replay, when set, guards the Plivo routes against replays and
 	// duplicate deliveries. Twilio and SignalWire signatures carry no nonce,
 	// so it cannot guard their routes.
@@ -107,6 +111,10 @@ func NewRouter(o Options) (http.Handler, error) {
 			answer("/signalwire/voice", security.Middleware(sw, raw), Speak(sayXML))
 			answer("/signalwire/sms", security.Middleware(sw, raw), TwilioSMS(o.SMSReply, log))
 		}
+	}
+	if o.BareRoute {
+		r.GET("/bare/speak", Speak(speakXML))
+		r.POST("/bare/speak", Speak(speakXML))
 	}
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	return r, nil

@@ -1,0 +1,390 @@
+// Command loadgen drives a real answerurl server on loopback with signed
+// callbacks, each with a distinct nonce (so the replay guard does its full
+// work), for a bounded time, and reports requests/s, latency percentiles,
+// answers by status, and the server's memory before and after.
+//
+//	go run ./cmd/loadgen                                   # 10 s on /speak/
+//	go run ./cmd/loadgen -duration 60s -env REPLAY_WINDOW=10s -check   # the soak
+//	go run ./cmd/loadgen -route bare                       # the static route, for comparison
+//
+// It builds the server from the module it runs in and starts it (or
+// -replicas of it, round-robin), on 127.0.0.1 only, and stops it with SIGTERM.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"answerurl/security"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+type options struct {
+	route       string
+	duration    time.Duration
+	warmup      time.Duration
+	concurrency int
+	replicas    int
+	env         []string
+	server      string
+	check       bool
+	maxGrowth   float64
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.route, "route", "speak", "what to send: speak (POST /speak/, signed V3), sms (POST /receive_sms/, signed V2) or bare (POST /bare/speak, unverified static XML)")
+	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to drive the server (at most 10m)")
+	fs.DurationVar(&o.warmup, "warmup", 0, "how long to drive it before measuring (default: a fifth of -duration, at most 10s)")
+	fs.IntVar(&o.concurrency, "c", 32, "concurrent connections")
+	fs.IntVar(&o.replicas, "replicas", 1, "servers to start; requests go round-robin")
+	fs.Func("env", "KEY=VALUE for the servers (repeatable), e.g. -env REPLAY_WINDOW=10s", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return errors.New("want KEY=VALUE")
+		}
+		o.env = append(o.env, s)
+		return nil
+	})
+	fs.StringVar(&o.server, "server", "", "server binary to start (default: go build the module)")
+	fs.BoolVar(&o.check, "check", false, "exit 1 unless every answer is a 200 and memory grows by at most -max-growth after warm-up")
+	fs.Float64Var(&o.maxGrowth, "max-growth", 0.10, "with -check, the largest growth of the servers' memory allowed after warm-up, as a fraction")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if o.duration <= 0 || o.duration > 10*time.Minute || o.concurrency < 1 || o.replicas < 1 {
+		fmt.Fprintln(stderr, "loadgen: -duration must be in (0, 10m], -c and -replicas at least 1")
+		return 2
+	}
+	if o.warmup == 0 {
+		o.warmup = min(o.duration/5, 10*time.Second)
+	}
+	res, err := loadTest(o, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "loadgen:", err)
+		return 1
+	}
+	res.print(stdout, o)
+	if o.check && !res.ok(o.maxGrowth) {
+		fmt.Fprintln(stdout, "CHECK FAILED: errors, unexpected statuses or memory growth")
+		return 1
+	}
+	return 0
+}
+
+// server is one started answerurl process.
+type server struct {
+	cmd  *exec.Cmd
+	addr string
+	out  *strings.Builder
+	done chan error
+}
+
+// startServers builds (unless given) and starts n servers on loopback.
+func startServers(o options, token string, stderr io.Writer) ([]*server, error) {
+	bin := o.server
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "loadgen")
+		if err != nil {
+			return nil, err
+		}
+		bin = filepath.Join(dir, "answerurl")
+		build := exec.Command("go", "build", "-o", bin, ".")
+		build.Dir = moduleRoot()
+		if out, err := build.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	}
+	var servers []*server
+	for i := 0; i < o.replicas; i++ {
+		cmd := exec.Command(bin)
+		cmd.Dir = os.TempDir() // no .env
+		cmd.Env = append(os.Environ(), "PORT=0", "GIN_MODE=release", "PLIVO_AUTH_TOKEN="+token, "LOADTEST_BARE_ROUTE=1")
+		cmd.Env = append(cmd.Env, o.env...)
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = cmd.Stdout
+		if err := cmd.Start(); err != nil {
+			return servers, err
+		}
+		s := &server{cmd: cmd, out: &strings.Builder{}, done: make(chan error, 1)}
+		servers = append(servers, s)
+		lines := bufio.NewScanner(stdout)
+		for s.addr == "" && lines.Scan() {
+			s.out.WriteString(lines.Text() + "\n")
+			if m := regexp.MustCompile(`msg=listening addr=\S*:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
+				s.addr = "127.0.0.1:" + m[1]
+			}
+		}
+		if s.addr == "" {
+			cmd.Process.Kill()
+			return servers, fmt.Errorf("server %d did not start:\n%s", i, s.out)
+		}
+		go func() {
+			io.Copy(io.Discard, stdout) // request logs are not kept: a soak would fill memory
+			s.done <- cmd.Wait()
+		}()
+	}
+	return servers, nil
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (s *server) stop() error {
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		return errors.New("did not exit within 15s of SIGTERM")
+	}
+}
+
+// rssKiB reads a process's resident memory from /proc.
+func rssKiB(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	m := regexp.MustCompile(`VmRSS:\s+(\d+) kB`).FindSubmatch(b)
+	if m == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(string(m[1]))
+	return n
+}
+
+func moduleRoot() string {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "."
+	}
+	return filepath.Dir(strings.TrimSpace(string(out)))
+}
+
+// request is one pre-signed request.
+type request struct {
+	url, body string
+	header    http.Header
+}
+
+// signer pre-signs distinct requests ahead of the workers, into a bounded
+// queue, so that signing is not on the measured path and memory stays flat.
+func signer(ctx context.Context, route string, servers []*server, token string) <-chan request {
+	out := make(chan request, 4096)
+	go func() {
+		defer close(out)
+		for i := 0; ; i++ {
+			s := servers[i%len(servers)]
+			nonce := fmt.Sprintf("%020d", i)
+			var r request
+			switch route {
+			case "sms":
+				form := url.Values{"From": {"14155550100"}, "To": {"14155550111"}, "Type": {"sms"}, "Text": {"load"}, "MessageUUID": {fmt.Sprint("load-", i)}}
+				r = request{url: "http://" + s.addr + "/receive_sms/", body: form.Encode(), header: http.Header{}}
+				sig, _ := security.SignPlivoV2(token, r.url, nonce)
+				r.header.Set(security.HeaderPlivoV2, sig)
+				r.header.Set(security.HeaderPlivoV2Nonce, nonce)
+			default:
+				path := "/speak/"
+				if route == "bare" {
+					path = "/bare/speak"
+				}
+				form := voiceForm(i)
+				r = request{url: "http://" + s.addr + path, body: form.Encode(), header: http.Header{}}
+				sig, _ := security.SignPlivoV3(token, "POST", r.url, form, nonce)
+				r.header.Set(security.HeaderPlivoV3, sig)
+				r.header.Set(security.HeaderPlivoV3Nonce, nonce)
+			}
+			r.header.Set("Content-Type", "application/x-www-form-urlencoded")
+			select {
+			case out <- r:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}
+
+// voiceForm is a typical answer_url callback: the dozen parameters Plivo sends.
+func voiceForm(i int) url.Values {
+	call := fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", i)
+	return url.Values{
+		"ALegRequestUUID": {call}, "ALegUUID": {call}, "BillRate": {"0.0085"}, "CallStatus": {"ringing"},
+		"CallUUID": {call}, "CallerName": {"+14155550100"}, "Direction": {"inbound"}, "Event": {"StartApp"},
+		"From": {"14155550100"}, "RequestUUID": {call}, "SessionStart": {"2026-11-25 10:00:00.000000"}, "To": {"14155550111"},
+	}
+}
+
+// result is what one run measured.
+type result struct {
+	requests      int
+	elapsed       time.Duration
+	latencies     []time.Duration
+	statuses      map[int]int
+	transportErrs int
+	rssStart      []int // per server, KiB: idle, after warm-up, at the end
+	rssWarm       []int
+	rssEnd        []int
+	exitErrs      []error
+}
+
+func loadTest(o options, stderr io.Writer) (*result, error) {
+	tokenBytes := make([]byte, 16)
+	rand.Read(tokenBytes)
+	token := hex.EncodeToString(tokenBytes)
+	servers, err := startServers(o, token, stderr)
+	defer func() {
+		for _, s := range servers {
+			if s.cmd.ProcessState == nil {
+				s.cmd.Process.Kill()
+			}
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	res := &result{statuses: map[int]int{}}
+	for _, s := range servers {
+		res.rssStart = append(res.rssStart, rssKiB(s.cmd.Process.Pid))
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reqs := signer(ctx, o.route, servers, token)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency}, Timeout: 10 * time.Second}
+
+	phase := func(d time.Duration, record bool) {
+		deadline := time.Now().Add(d)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for w := 0; w < o.concurrency; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var lat []time.Duration
+				statuses := map[int]int{}
+				errs := 0
+				for time.Now().Before(deadline) {
+					r := <-reqs
+					req, _ := http.NewRequest("POST", r.url, strings.NewReader(r.body))
+					req.Header = r.header
+					start := time.Now()
+					resp, err := client.Do(req)
+					if err != nil {
+						errs++
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					lat = append(lat, time.Since(start))
+					statuses[resp.StatusCode]++
+				}
+				if record {
+					mu.Lock()
+					res.latencies = append(res.latencies, lat...)
+					for k, v := range statuses {
+						res.statuses[k] += v
+					}
+					res.transportErrs += errs
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	phase(o.warmup, false)
+	for _, s := range servers {
+		res.rssWarm = append(res.rssWarm, rssKiB(s.cmd.Process.Pid))
+	}
+	start := time.Now()
+	phase(o.duration, true)
+	res.elapsed = time.Since(start)
+	res.requests = len(res.latencies)
+	for _, s := range servers {
+		res.rssEnd = append(res.rssEnd, rssKiB(s.cmd.Process.Pid))
+	}
+	cancel()
+	for _, s := range servers {
+		res.exitErrs = append(res.exitErrs, s.stop())
+	}
+	return res, nil
+}
+
+func (r *result) percentile(p float64) time.Duration {
+	if len(r.latencies) == 0 {
+		return 0
+	}
+	return r.latencies[min(len(r.latencies)-1, int(float64(len(r.latencies))*p))]
+}
+
+func (r *result) ok(maxGrowth float64) bool {
+	if r.transportErrs > 0 || r.statuses[200] != r.requests || r.requests == 0 {
+		return false
+	}
+	for i := range r.rssWarm {
+		if float64(r.rssEnd[i]) > float64(r.rssWarm[i])*(1+maxGrowth) || r.exitErrs[i] != nil {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *result) print(w io.Writer, o options) {
+	slices.Sort(r.latencies)
+	var codes []string
+	for _, k := range slices.Sorted(mapsKeys(r.statuses)) {
+		codes = append(codes, fmt.Sprintf("%d=%d", k, r.statuses[k]))
+	}
+	fmt.Fprintf(w, "route %s, %d server(s), %d connections, %s after %s warm-up\n", o.route, o.replicas, o.concurrency, o.duration, o.warmup)
+	fmt.Fprintf(w, "requests   %d (%.0f/s)\n", r.requests, float64(r.requests)/r.elapsed.Seconds())
+	fmt.Fprintf(w, "latency    p50 %s  p99 %s  max %s\n", r.percentile(0.50).Round(time.Microsecond), r.percentile(0.99).Round(time.Microsecond), r.percentile(1).Round(time.Microsecond))
+	fmt.Fprintf(w, "statuses   %s  transport errors %d\n", strings.Join(codes, " "), r.transportErrs)
+	for i := range r.rssStart {
+		growth := 0.0
+		if r.rssWarm[i] > 0 {
+			growth = 100 * float64(r.rssEnd[i]-r.rssWarm[i]) / float64(r.rssWarm[i])
+		}
+		fmt.Fprintf(w, "server %d   RSS idle %.1f MiB, after warm-up %.1f MiB, at the end %.1f MiB (%+.1f%%); exit %v\n",
+			i+1, float64(r.rssStart[i])/1024, float64(r.rssWarm[i])/1024, float64(r.rssEnd[i])/1024, growth, exitText(r.exitErrs[i]))
+	}
+}
+
+func exitText(err error) string {
+	if err == nil {
+		return "0"
+	}
+	return err.Error()
+}
+
+func mapsKeys(m map[int]int) func(func(int) bool) {
+	return func(yield func(int) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,38 @@
+package main
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestLoadgen runs the generator briefly against real servers it builds and
+// starts: every answer is a 200, the servers exit 0 on SIGTERM.
+func TestLoadgen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server")
+	}
+	for _, args := range [][]string{
+		{"-route", "speak", "-duration", "1s", "-warmup", "200ms", "-c", "4"},
+		{"-route", "sms", "-duration", "1s", "-warmup", "200ms", "-c", "4", "-replicas", "2"},
+		{"-route", "bare", "-duration", "500ms", "-warmup", "100ms", "-c", "2"},
+	} {
+		var out, errs bytes.Buffer
+		if code := run(args, &out, &errs); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, &out, &errs)
+		}
+		s := out.String()
+		m := regexp.MustCompile(`requests   (\d+)`).FindStringSubmatch(s)
+		if m == nil || m[1] == "0" || !strings.Contains(s, "statuses   200="+m[1]+"  transport errors 0") || strings.Count(s, "exit 0") < 1 {
+			t.Errorf("%v:\n%s", args, s)
+		}
+	}
+}
+
+func TestLoadgenFlags(t *testing.T) {
+	var out, errs bytes.Buffer
+	if code := run([]string{"-duration", "11m"}, &out, &errs); code != 2 {
+		t.Errorf("an unbounded run was accepted: exit %d", code)
+	}
+}
