@@ -35,6 +35,9 @@ type Config struct {
 	ShutdownTimeout    time.Duration // SHUTDOWN_TIMEOUT
 	ReplayWindow       time.Duration // REPLAY_WINDOW; 0 turns the guard off
 	ReplayMaxEntries   int           // REPLAY_MAX_ENTRIES
+	ReplayStore        string        // REPLAY_STORE: "" or "memory", or a redis:// URL
+	ReplayKeyPrefix    string        // REPLAY_KEY_PREFIX
+	ReplayStoreTimeout time.Duration // REPLAY_STORE_TIMEOUT: each Redis call
 	ReadHeaderTimeout  time.Duration
 	RequestTimeout     time.Duration // read and write timeout of one request
 	IdleTimeout        time.Duration
@@ -53,6 +56,7 @@ const (
 	defaultShutdown     = 10 * time.Second
 	defaultReplayWindow = 15 * time.Minute // Plivo's last retry comes 7 minutes after the first attempt
 	defaultReplayMax    = 100_000
+	defaultStoreTimeout = time.Second // well under Plivo's 8-second deadline
 	defaultTrustedProxy = "127.0.0.0/8,::1"
 )
 
@@ -133,6 +137,19 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 	maxEntries, err := wholeNumber(getenv, "REPLAY_MAX_ENTRIES", 1, defaultReplayMax)
 	c.ReplayMaxEntries = int(maxEntries)
 	errs = append(errs, err)
+	c.ReplayStore = getenv("REPLAY_STORE")
+	if c.ReplayStore == "memory" {
+		c.ReplayStore = ""
+	}
+	if c.ReplayStore != "" && !strings.HasPrefix(c.ReplayStore, "redis://") && !strings.HasPrefix(c.ReplayStore, "rediss://") {
+		errs = append(errs, errors.New("REPLAY_STORE: set memory (the default) or a Redis URL such as redis://127.0.0.1:6379/0"))
+	}
+	c.ReplayKeyPrefix = or(getenv("REPLAY_KEY_PREFIX"), "answerurl:")
+	c.ReplayStoreTimeout, err = duration(getenv, "REPLAY_STORE_TIMEOUT", defaultStoreTimeout)
+	errs = append(errs, err)
+	if c.ReplayStoreTimeout == 0 || c.ReplayStoreTimeout > 3*time.Second {
+		errs = append(errs, fmt.Errorf("REPLAY_STORE_TIMEOUT=%s: set a duration from 1ms to 3s; a verified request makes two store calls within Plivo's 8-second deadline", c.ReplayStoreTimeout))
+	}
 	if c.BareRoute {
 		c.Warnings = append(c.Warnings, "LOADTEST_BARE_ROUTE=1: /bare/speak answers without any verification; for load tests on loopback only")
 	}

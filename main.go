@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -50,7 +51,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "release", cfg.Release,
 		"public_base_url", cfg.publicBaseURLInput, "tokens", len(cfg.AuthTokens), "main_account_tokens", len(cfg.MainAccountTokens),
-		"twilio", len(cfg.TwilioAuthTokens) > 0, "signalwire", len(cfg.SignalWireKeys) > 0)
+		"twilio", len(cfg.TwilioAuthTokens) > 0, "signalwire", len(cfg.SignalWireKeys) > 0,
+		"replay_window", cfg.ReplayWindow.String(), "replay_store", storeName(cfg))
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
@@ -66,8 +68,17 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 // newServer builds the application's http.Server from its configuration.
 func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 	var guard *replay.Guard
+	var ready func(context.Context) error
 	if cfg.ReplayWindow > 0 {
-		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Log: log}
+		var store replay.Store = replay.NewMemory(cfg.ReplayMaxEntries)
+		if cfg.ReplayStore != "" {
+			r, err := replay.NewRedis(cfg.ReplayStore, cfg.ReplayKeyPrefix, cfg.ReplayStoreTimeout)
+			if err != nil {
+				return nil, err
+			}
+			store, ready = r, r.Ping
+		}
+		guard = &replay.Guard{Store: store, Window: cfg.ReplayWindow, StoreTimeout: cfg.ReplayStoreTimeout, Log: log}
 	}
 	handler, err := handlers.NewRouter(handlers.Options{
 		Plivo:                 security.PlivoTokens{AuthTokens: cfg.AuthTokens, MainAccountTokens: cfg.MainAccountTokens},
@@ -79,6 +90,7 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 		SignalWireSigningKeys: cfg.SignalWireKeys,
 		Replay:                guard,
 		BareRoute:             cfg.BareRoute,
+		Ready:                 ready,
 		Log:                   log,
 	})
 	if err != nil {
@@ -95,6 +107,20 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 		DisableGeneralOptionsHandler: true,
 		ErrorLog:                     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}, nil
+}
+
+// storeName describes the replay store for the log, without its password.
+func storeName(cfg *Config) string {
+	if cfg.ReplayWindow == 0 {
+		return "off"
+	}
+	if cfg.ReplayStore == "" {
+		return fmt.Sprintf("memory (at most %d keys)", cfg.ReplayMaxEntries)
+	}
+	if u, err := url.Parse(cfg.ReplayStore); err == nil {
+		return u.Redacted()
+	}
+	return "redis (unparsable URL)"
 }
 
 // serve runs srv on ln until ctx is done, then stops accepting connections

@@ -141,3 +141,41 @@ func TestRunDevelopment(t *testing.T) {
 		t.Fatal("run did not return after cancel")
 	}
 }
+
+// TestStartsWithRedisDown: the server starts when its Redis is unreachable,
+// is alive but not ready, and logs the store without its password.
+func TestStartsWithRedisDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env(map[string]string{"PORT": "0", "PLIVO_AUTH_TOKEN": "t",
+			"REPLAY_STORE": "redis://app:s3cret-pw@127.0.0.1:1/0", "REPLAY_STORE_TIMEOUT": "200ms"}), w)
+		w.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	var addr, startLine string
+	for addr == "" && lines.Scan() {
+		if m := regexp.MustCompile(`addr=\S*:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
+			addr, startLine = "127.0.0.1:"+m[1], lines.Text()
+		}
+	}
+	go io.Copy(io.Discard, out)
+	if addr == "" {
+		t.Fatal("the server did not start with Redis down")
+	}
+	if strings.Contains(startLine, "s3cret-pw") || !strings.Contains(startLine, "redis://app:xxxxx@127.0.0.1:1/0") {
+		t.Errorf("start line: %s", startLine)
+	}
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 503} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil || resp.StatusCode != want {
+			t.Errorf("%s: %v %v, want %d", path, resp.StatusCode, err, want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

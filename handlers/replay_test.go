@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -31,8 +32,15 @@ type guarded struct {
 
 func newGuarded(t *testing.T, maxEntries int) *guarded {
 	g := &guarded{store: replay.NewMemory(maxEntries)}
+	g.start(t, g.store, nil)
+	return g
+}
+
+// start builds the guarded router on store.
+func (g *guarded) start(t *testing.T, store replay.Store, ready func(context.Context) error) {
 	g.h, g.logs = testRouter(t, func(o *Options) {
-		o.Replay = &replay.Guard{Store: g.store, Window: 15 * time.Minute, Log: o.Log}
+		o.Ready = ready
+		o.Replay = &replay.Guard{Store: store, Window: 15 * time.Minute, StoreTimeout: 500 * time.Millisecond, Log: o.Log}
 		o.wrap = func(path string, h gin.HandlerFunc) gin.HandlerFunc {
 			return func(c *gin.Context) {
 				g.runs.Add(1)
@@ -46,7 +54,6 @@ func newGuarded(t *testing.T, maxEntries int) *guarded {
 			}
 		}
 	})
-	return g
 }
 
 func (g *guarded) setBefore(f func(*gin.Context) bool) {

@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -27,6 +29,9 @@ type Options struct {
 	// no verification at all: a baseline for load tests (LOADTEST_BARE_ROUTE=1).
 	// Never enable it on a public server.
 	BareRoute bool
+	// Ready, when set, is what /readyz checks (the shared replay store);
+	// /healthz stays a plain liveness check.
+	Ready func(context.Context) error
 	// Replay, when set, guards the Plivo routes against replays and
 	// duplicate deliveries. Twilio and SignalWire signatures carry no nonce,
 	// so it cannot guard their routes.
@@ -117,6 +122,18 @@ func NewRouter(o Options) (http.Handler, error) {
 		r.POST("/bare/speak", Speak(speakXML))
 	}
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	r.GET("/readyz", func(c *gin.Context) {
+		if o.Ready != nil {
+			ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+			defer cancel()
+			if err := o.Ready(ctx); err != nil {
+				c.Header("Retry-After", "5")
+				c.String(http.StatusServiceUnavailable, "not ready: replay store unreachable\n")
+				return
+			}
+		}
+		c.String(http.StatusOK, "ready\n")
+	})
 	return r, nil
 }
 
