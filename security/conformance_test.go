@@ -40,7 +40,7 @@ func (v conformanceVector) request(t *testing.T) *Request {
 	switch {
 	case v.Body == "":
 	case mt == "application/x-www-form-urlencoded":
-		r.Params, err = ParseQuery(v.Body)
+		r.Params, err = ParseForm(v.Body)
 	case mt == "application/json" && v.Kind == "plivo-v3":
 		r.Params, err = ParseJSONParams(r.Body)
 	}

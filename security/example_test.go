@@ -18,10 +18,10 @@ func ExamplePlivoV3_Verify() {
 	req := &security.Request{
 		Method: "POST",
 		URL:    "https://answer.example.com/speak/",
-		Params: url.Values{
+		Params: security.NewParams(url.Values{
 			"From": {"14155550100"}, "To": {"14155550111"},
 			"CallUUID": {"c0ffee00-0000-4000-8000-000000000001"}, "Direction": {"inbound"},
-		},
+		}),
 		Header: http.Header{
 			"X-Plivo-Signature-V3":       {"6yTU6TIMXafD9CAnSh6lHp41iGp5KaREaTvB/0/2/fs="},
 			"X-Plivo-Signature-V3-Nonce": {"05429567804466091622"},
@@ -29,7 +29,7 @@ func ExamplePlivoV3_Verify() {
 	}
 	fmt.Println(v.Verify(req))
 
-	req.Params.Set("From", "14155550199") // tampered
+	req.Params[2].Value = "14155550199" // tamper with From (keys are sorted: CallUUID, Direction, From, To)
 	err = v.Verify(req)
 	fmt.Println(errors.Is(err, security.ErrMismatch))
 	// Output:
@@ -58,8 +58,8 @@ func ExampleTwilio() {
 	err := verifier.Verify(&security.Request{
 		Method: "POST",
 		URL:    "https://mycompany.com/myapp.php?foo=1&bar=2",
-		Params: url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"},
-			"Digits": {"1234"}, "From": {"+12349013030"}, "To": {"+18005551212"}},
+		Params: security.NewParams(url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"},
+			"Digits": {"1234"}, "From": {"+12349013030"}, "To": {"+18005551212"}}),
 		Header: http.Header{"X-Twilio-Signature": {"0/KCTR6DLpKmkAf8muzZqo1nDgQ="}},
 	})
 	fmt.Println(err)

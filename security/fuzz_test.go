@@ -65,7 +65,7 @@ func FuzzPlivoV3(f *testing.F) {
 		}
 		v, _ := NewPlivoV3(PlivoTokens{AuthTokens: []string{testToken}})
 		h := http.Header{HeaderPlivoV3: {sig}, HeaderPlivoV3Nonce: {nonce}}
-		err = v.Verify(&Request{Method: method, URL: u, Params: params, Header: h})
+		err = v.Verify(&Request{Method: method, URL: u, Params: NewParams(params), Header: h})
 		if nonce == "" || strings.TrimSpace(nonce) != nonce {
 			return // an empty nonce is refused; header values are trimmed
 		}
@@ -73,7 +73,7 @@ func FuzzPlivoV3(f *testing.F) {
 			t.Fatalf("signed request did not verify: %v", err)
 		}
 		h.Set(HeaderPlivoV3Nonce, nonce+"x")
-		if v.Verify(&Request{Method: method, URL: u, Params: params, Header: h}) == nil {
+		if v.Verify(&Request{Method: method, URL: u, Params: NewParams(params), Header: h}) == nil {
 			t.Fatal("verified with another nonce")
 		}
 	})
@@ -127,11 +127,11 @@ func FuzzTwilio(f *testing.F) {
 				return // a JSON-body URL: covered by the body hash, tested elsewhere
 			}
 			h := http.Header{HeaderTwilio: {sig}}
-			if err := v.Verify(&Request{Method: "POST", URL: u, Params: params, Header: h}); err != nil {
+			if err := v.Verify(&Request{Method: "POST", URL: u, Params: NewParams(params), Header: h}); err != nil {
 				t.Fatalf("signalwire=%v: signed request did not verify: %v", signalwire, err)
 			}
 			more := url.Values{key: {value, value}, key + "\x00" + extra: {""}}
-			if v.Verify(&Request{Method: "POST", URL: u, Params: more, Header: h}) == nil {
+			if v.Verify(&Request{Method: "POST", URL: u, Params: NewParams(more), Header: h}) == nil {
 				t.Fatalf("signalwire=%v: verified with an extra parameter", signalwire)
 			}
 		}

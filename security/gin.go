@@ -111,8 +111,8 @@ func (r *Request) Form() (url.Values, error) {
 	if err != nil {
 		return nil, err
 	}
-	for k, vs := range r.Params {
-		form[k] = append(form[k], vs...)
+	for _, kv := range r.Params {
+		form[kv.Key] = append(form[kv.Key], kv.Value)
 	}
 	return form, nil
 }
@@ -150,7 +150,7 @@ func readRequest(c *gin.Context, cfg MiddlewareConfig, limit int64) (*Request, R
 	mediaType, _, _ := mime.ParseMediaType(hr.Header.Get("Content-Type"))
 	switch mediaType {
 	case "application/x-www-form-urlencoded":
-		req.Params, err = ParseQuery(string(body))
+		req.Params, err = ParseForm(string(body))
 	case "application/json":
 		if cfg.RawJSON {
 			if !json.Valid(body) {

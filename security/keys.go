@@ -5,82 +5,144 @@ import (
 	"encoding/base64"
 	"hash"
 	"net/http"
+	"net/textproto"
 	"strings"
 	"sync"
 )
 
-// macKey is one secret, ready to sign with. Keying an HMAC costs more than
-// hashing a typical callback, so each key keeps a pool of keyed hashes and
-// resets one per use instead of keying anew.
-type macKey struct {
-	pool sync.Pool
-	size int
+// keyring holds a verifier's secrets. Keying an HMAC costs more than hashing
+// a typical callback, so each secret is keyed once per scratch space and
+// reset for each use; scratch spaces are pooled, one per verification in
+// flight, so that a verification allocates nothing in the common case.
+type keyring struct {
+	newHash func() hash.Hash
+	secrets []string
+	pool    sync.Pool
 }
 
-func newMACKey(newHash func() hash.Hash, secret string) *macKey {
-	k := &macKey{size: newHash().Size()}
-	k.pool.New = func() any { return hmac.New(newHash, []byte(secret)) }
+// scratch is the working memory of one verification.
+type scratch struct {
+	macs  []hash.Hash // macs[i] is keyed with secrets[i]
+	pairs []Param     // query parameters, or a sorted copy of the body's
+	msg   []byte      // the string being signed
+	sum   [64]byte
+	enc   [88]byte // base64 of sum
+}
+
+func newKeyring(newHash func() hash.Hash, secrets []string) *keyring {
+	k := &keyring{newHash: newHash}
+	for _, s := range secrets {
+		if s != "" {
+			k.secrets = append(k.secrets, s)
+		}
+	}
+	k.pool.New = func() any {
+		s := &scratch{msg: make([]byte, 0, 1024)}
+		for _, secret := range k.secrets {
+			s.macs = append(s.macs, hmac.New(newHash, []byte(secret)))
+		}
+		return s
+	}
 	return k
 }
 
-// sum appends the MAC of msg to dst.
-func (k *macKey) sum(dst, msg []byte) []byte {
-	h := k.pool.Get().(hash.Hash)
+func (k *keyring) get() *scratch { return k.pool.Get().(*scratch) }
+
+func (k *keyring) put(s *scratch) {
+	if cap(s.msg) > 64<<10 || cap(s.pairs) > 4096 {
+		return // let an outsized buffer go rather than keep it pooled
+	}
+	k.pool.Put(s)
+}
+
+// signature returns the base64 MAC of s.msg under secret i, in s's memory.
+func (s *scratch) signature(i int) []byte {
+	h := s.macs[i]
 	h.Reset()
-	h.Write(msg)
-	dst = h.Sum(dst)
-	k.pool.Put(h)
-	return dst
+	h.Write(s.msg)
+	sum := h.Sum(s.sum[:0])
+	enc := s.enc[:base64.StdEncoding.EncodedLen(len(sum))]
+	base64.StdEncoding.Encode(enc, sum)
+	return enc
 }
 
-func newMACKeys(newHash func() hash.Hash, secrets []string) []*macKey {
-	keys := make([]*macKey, 0, len(secrets))
-	for _, s := range secrets {
-		if s != "" {
-			keys = append(keys, newMACKey(newHash, s))
-		}
-	}
-	return keys
-}
-
-// signatures are the candidate signatures from one or more header values,
-// each value possibly a comma-separated list.
-type signatures []string
-
-func headerSignatures(h http.Header, name string) signatures {
-	var out signatures
-	for _, v := range h.Values(name) {
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
-// match reports whether any candidate decodes to the MAC of msg under any
-// key. Every comparison takes constant time.
-func (sigs signatures) match(keys []*macKey, msg []byte) bool {
-	if len(sigs) == 0 || len(keys) == 0 {
+// matches reports whether any signature in a header's values equals the MAC
+// of s.msg under any of the secrets first..last-1. A header may hold several
+// comma-separated signatures, and appear more than once. Every comparison
+// takes the same time whatever the bytes.
+func (s *scratch) matches(values []string, first, last int) bool {
+	if len(values) == 0 {
 		return false
 	}
-	var macBuf, sigBuf [64]byte
 	matched := false
-	for _, k := range keys {
-		mac := k.sum(macBuf[:0], msg)
-		for _, s := range sigs {
-			if base64.StdEncoding.DecodedLen(len(s)) > len(sigBuf) {
-				continue
-			}
-			n, err := base64.StdEncoding.Decode(sigBuf[:], []byte(s))
-			if err == nil && hmac.Equal(mac, sigBuf[:n]) {
-				matched = true
+	for i := first; i < last; i++ {
+		want := s.signature(i)
+		for _, v := range values {
+			for v != "" {
+				var sig string
+				sig, v, _ = strings.Cut(v, ",")
+				if equalConstantTime(want, strings.TrimSpace(sig)) {
+					matched = true
+				}
 			}
 		}
 	}
 	return matched
 }
+
+// equalConstantTime compares a computed signature with a received one in time
+// that depends only on their lengths, which are public.
+func equalConstantTime(want []byte, got string) bool {
+	if len(want) != len(got) {
+		return false
+	}
+	var diff byte
+	for i := range want {
+		diff |= want[i] ^ got[i]
+	}
+	return diff == 0
+}
+
+// hasSignature reports whether a header's values hold a non-blank signature.
+func hasSignature(values []string) bool {
+	for _, v := range values {
+		for v != "" {
+			var sig string
+			sig, v, _ = strings.Cut(v, ",")
+			if strings.TrimSpace(sig) != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// countSignatures counts the non-blank signatures in the named headers, for
+// error messages.
+func countSignatures(h http.Header, names ...string) int {
+	n := 0
+	for _, name := range names {
+		for _, v := range h[name] {
+			for _, sig := range strings.Split(v, ",") {
+				if strings.TrimSpace(sig) != "" {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// headerValue is h.Get for a name already in canonical form.
+func headerValue(h http.Header, name string) string {
+	if v := h[name]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// canonical is the form net/http stores a header name in.
+func canonical(name string) string { return textproto.CanonicalMIMEHeaderKey(name) }
 
 // sign returns the base64 MAC of msg under secret, for the Sign functions.
 func sign(newHash func() hash.Hash, secret string, msg []byte) string {

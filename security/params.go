@@ -12,16 +12,67 @@ import (
 	"unicode/utf8"
 )
 
-// param is one decoded key/value pair. Sorting pairs by key, then value,
-// gives the order every signature scheme here needs: keys ascending and,
-// for a repeated key, its values ascending.
-type param struct{ key, value string }
+// Param is one decoded parameter.
+type Param struct{ Key, Value string }
 
-func comparePairs(a, b param) int {
-	if c := strings.Compare(a.key, b.key); c != 0 {
+// Params are a request's body parameters in the order the signature schemes
+// cover them: sorted by key (by code point, as the providers sort), and a
+// repeated key's values in request order. [ParseForm], [ParseJSONParams]
+// and [NewParams] make them. Sorting once, when the body is parsed, lets
+// every verification just concatenate; a verifier given Params out of order
+// sorts a copy.
+type Params []Param
+
+// NewParams returns v as Params.
+func NewParams(v url.Values) Params {
+	p := make(Params, 0, len(v))
+	for k, vs := range v {
+		for _, x := range vs {
+			p = append(p, Param{k, x})
+		}
+	}
+	slices.SortStableFunc(p, compareKeys)
+	return p
+}
+
+// ParseForm decodes a form-encoded body as [ParseQuery] does, into Params.
+func ParseForm(body string) (Params, error) {
+	p, err := appendQueryPairs(nil, body)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(p, compareKeys)
+	return p, nil
+}
+
+// Get returns the first value of key, or "".
+func (p Params) Get(key string) string {
+	for _, kv := range p {
+		if kv.Key == key {
+			return kv.Value
+		}
+	}
+	return ""
+}
+
+// Values returns p as url.Values.
+func (p Params) Values() url.Values {
+	v := make(url.Values, len(p))
+	for _, kv := range p {
+		v[kv.Key] = append(v[kv.Key], kv.Value)
+	}
+	return v
+}
+
+func compareKeys(a, b Param) int { return strings.Compare(a.Key, b.Key) }
+
+// comparePairs orders by key, then value: keys ascending and a repeated key's
+// values ascending, the order Plivo's V3 and Twilio need.
+func comparePairs(a, b Param) int {
+	if c := strings.Compare(a.Key, b.Key); c != 0 {
 		return c
 	}
-	return strings.Compare(a.value, b.value)
+	return strings.Compare(a.Value, b.Value)
 }
 
 // ParseQuery decodes a query string or a form-encoded body the way Plivo's
@@ -37,13 +88,13 @@ func ParseQuery(s string) (url.Values, error) {
 	}
 	v := make(url.Values, len(pairs))
 	for _, p := range pairs {
-		v[p.key] = append(v[p.key], p.value)
+		v[p.Key] = append(v[p.Key], p.Value)
 	}
 	return v, nil
 }
 
 // appendQueryPairs appends the decoded pairs of the query string s to dst.
-func appendQueryPairs(dst []param, s string) ([]param, error) {
+func appendQueryPairs(dst []Param, s string) ([]Param, error) {
 	for s != "" {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
@@ -59,7 +110,7 @@ func appendQueryPairs(dst []param, s string) ([]param, error) {
 		if err != nil {
 			return dst, err
 		}
-		dst = append(dst, param{key, value})
+		dst = append(dst, Param{key, value})
 	}
 	return dst, nil
 }
@@ -67,6 +118,16 @@ func appendQueryPairs(dst []param, s string) ([]param, error) {
 // unescape decodes one query component: '+' becomes a space and %XX a byte.
 // It returns s itself, without allocating, when there is nothing to decode.
 func unescape(s string) (string, error) {
+	plain := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '%' || c == '+' || c >= utf8.RuneSelf {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return s, nil
+	}
 	if strings.IndexAny(s, "%+") < 0 {
 		if !utf8.ValidString(s) {
 			return "", fmt.Errorf("%w: invalid UTF-8", ErrMalformedParams)
@@ -127,7 +188,7 @@ func clip(s string, n int) string {
 // its own sorted key+value pairs. Anything that is not an object, or an array
 // holding arrays, objects, nulls or mixed types (which plivo-python cannot
 // sort either), is an error wrapping [ErrMalformedParams].
-func ParseJSONParams(body []byte) (url.Values, error) {
+func ParseJSONParams(body []byte) (Params, error) {
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
 	var obj map[string]any
@@ -140,15 +201,18 @@ func ParseJSONParams(body []byte) (url.Values, error) {
 	if d.More() {
 		return nil, fmt.Errorf("%w: data after the JSON object", ErrMalformedParams)
 	}
-	v := make(url.Values, len(obj))
+	p := make(Params, 0, len(obj))
 	for key, val := range obj {
 		vals, err := jsonValues(val)
 		if err != nil {
 			return nil, fmt.Errorf("%w: key %q: %v", ErrMalformedParams, clip(key, 64), err)
 		}
-		v[key] = vals
+		for _, v := range vals {
+			p = append(p, Param{key, v})
+		}
 	}
-	return v, nil
+	slices.SortStableFunc(p, compareKeys)
+	return p, nil
 }
 
 // jsonValues canonicalises one JSON value into the strings it signs as.

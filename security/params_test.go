@@ -2,6 +2,8 @@ package security
 
 import (
 	"errors"
+	"slices"
+	"net/http"
 	"net/url"
 	"reflect"
 	"testing"
@@ -56,12 +58,13 @@ func TestParseJSONParams(t *testing.T) {
 		{"floats as Python repr", `{"a":1.50,"b":1e2,"c":1e16,"d":0.0001,"e":1e-5,"f":-2.5e-7,"g":123456789012345.6}`,
 			url.Values{"a": {"1.5"}, "b": {"100.0"}, "c": {"1e+16"}, "d": {"0.0001"}, "e": {"1e-05"}, "f": {"-2.5e-07"}, "g": {"123456789012345.6"}}},
 		{"nested object", `{"x":{"b":"2","a":["z","y"],"c":{"d":true}}}`, url.Values{"x": {"ayazb2cdTrue"}}},
-		{"empty array adds nothing", `{"a":[]}`, url.Values{"a": nil}},
+		{"empty array adds nothing", `{"a":[]}`, url.Values{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseJSONParams([]byte(tt.in))
-			if err != nil || !reflect.DeepEqual(got, tt.want) {
+			params, err := ParseJSONParams([]byte(tt.in))
+			got := params.Values()
+			if err != nil || !reflect.DeepEqual(got, tt.want) || !slices.IsSortedFunc(params, compareKeys) {
 				t.Errorf("ParseJSONParams(%s) = %v, %v; want %v", tt.in, got, err, tt.want)
 			}
 		})
@@ -112,6 +115,55 @@ func TestEquivalentBases(t *testing.T) {
 	for _, tt := range tests {
 		if got := equivalentBases(tt.in); !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("equivalentBases(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestParams(t *testing.T) {
+	p, err := ParseForm("To=2&b=z&From=1&b=a&a=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Params{{"From", "1"}, {"To", "2"}, {"a", ""}, {"b", "z"}, {"b", "a"}}
+	if !reflect.DeepEqual(p, want) {
+		t.Errorf("ParseForm = %v, want %v: sorted by key, a repeated key's values in request order", p, want)
+	}
+	if p.Get("b") != "z" || p.Get("none") != "" {
+		t.Errorf("Get: %q %q", p.Get("b"), p.Get("none"))
+	}
+	if !reflect.DeepEqual(NewParams(p.Values()), p) {
+		t.Errorf("NewParams(p.Values()) = %v", NewParams(p.Values()))
+	}
+}
+
+// TestParamsOutOfOrder: Params made by hand, out of order, verify all the same.
+func TestParamsOutOfOrder(t *testing.T) {
+	u := "https://h/speak/"
+	sig, _ := SignPlivoV3(testToken, "POST", u, url.Values{"From": {"1"}, "To": {"2"}, "D": {"9", "1"}}, "n")
+	v, _ := NewPlivoV3(PlivoTokens{AuthTokens: []string{testToken}})
+	shuffled := Params{{"To", "2"}, {"D", "9"}, {"From", "1"}, {"D", "1"}}
+	r := &Request{Method: "POST", URL: u, Params: shuffled, Header: http.Header{HeaderPlivoV3: {sig}, HeaderPlivoV3Nonce: {"n"}}}
+	if err := v.Verify(r); err != nil {
+		t.Fatal(err)
+	}
+	if shuffled[0].Key != "To" {
+		t.Error("Verify reordered the caller's Params")
+	}
+	for _, signalwire := range []bool{false, true} {
+		params := url.Values{"From": {"1"}, "D": {"9", "1", "9"}}
+		var sig string
+		var ver Verifier
+		if signalwire {
+			sig, _ = SignSignalWire(testToken, u, params)
+			ver, _ = NewSignalWire(testToken)
+		} else {
+			sig, _ = SignTwilio(testToken, u, params)
+			ver, _ = NewTwilio(testToken)
+		}
+		h := http.Header{}
+		h.Set(HeaderTwilio, sig)
+		if err := ver.Verify(&Request{Method: "POST", URL: u, Params: Params{{"From", "1"}, {"D", "9"}, {"D", "1"}, {"D", "9"}}, Header: h}); err != nil {
+			t.Errorf("signalwire=%v: %v", signalwire, err)
 		}
 	}
 }

@@ -18,53 +18,76 @@ type PlivoTokens struct {
 	MainAccountTokens []string
 }
 
-// plivoKeys is the keyed form of PlivoTokens, shared by V3 and V2.
-type plivoKeys struct {
-	account, main []*macKey
+// plivoScheme is what V3 and V2 share: the keys, the headers, and the checks
+// around the signed string that each builds its own way.
+type plivoScheme struct {
+	ring      *keyring
+	nAccount  int // ring's secrets: the account tokens, then the main-account ones
+	signature string
+	main      string
+	nonce     string
+	message   func(s *scratch, r *Request, base, query, nonce string) error
 }
 
-func newPlivoKeys(t PlivoTokens) (plivoKeys, error) {
-	k := plivoKeys{
-		account: newMACKeys(sha256.New, t.AuthTokens),
-		main:    newMACKeys(sha256.New, t.MainAccountTokens),
+func newPlivoScheme(t PlivoTokens, signature, main, nonce string,
+	message func(*scratch, *Request, string, string, string) error) (*plivoScheme, error) {
+	account := nonEmpty(t.AuthTokens)
+	all := append(account, nonEmpty(t.MainAccountTokens)...)
+	if len(all) == 0 {
+		return nil, fmt.Errorf("%w: give at least one Plivo auth token", ErrNoToken)
 	}
-	if len(k.account) == 0 && len(k.main) == 0 {
-		return k, fmt.Errorf("%w: give at least one Plivo auth token", ErrNoToken)
-	}
-	return k, nil
+	return &plivoScheme{ring: newKeyring(sha256.New, all), nAccount: len(account),
+		signature: signature, main: main, nonce: nonce, message: message}, nil
 }
 
-// plivoHeaders names one Plivo scheme's signature headers.
-type plivoHeaders struct {
-	signature, mainSignature, nonce string
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
-// verify runs the checks both Plivo schemes share. message builds the signed
-// bytes for one spelling of the URL's base (scheme://host/path).
-func (k plivoKeys) verify(r *Request, h plivoHeaders, message func(dst []byte, base, nonce string) ([]byte, error)) error {
-	sigs := headerSignatures(r.Header, h.signature)
-	mainSigs := headerSignatures(r.Header, h.mainSignature)
-	if len(sigs) == 0 && len(mainSigs) == 0 {
-		return fmt.Errorf("%w: expected %s or %s", ErrNoSignature, h.signature, h.mainSignature)
+func (p *plivoScheme) verify(r *Request) error {
+	sigs := plivoSignatures{r.Header[p.signature], r.Header[p.main]}
+	if !hasSignature(sigs.account) && !hasSignature(sigs.main) {
+		return fmt.Errorf("%w: expected %s or %s", ErrNoSignature, p.signature, p.main)
 	}
-	nonce := r.Header.Get(h.nonce)
+	nonce := headerValue(r.Header, p.nonce)
 	if nonce == "" {
-		return fmt.Errorf("%w: %s is missing or empty", ErrNoNonce, h.nonce)
+		return fmt.Errorf("%w: %s is missing or empty", ErrNoNonce, p.nonce)
 	}
-	base, _, err := splitURL(r.URL)
+	base, query, err := splitURL(r.URL)
 	if err != nil {
 		return err
 	}
-	var buf []byte
-	for _, b := range equivalentBases(base) {
-		if buf, err = message(buf[:0], b, nonce); err != nil {
+	s := p.ring.get()
+	defer p.ring.put(s)
+	// The URL as rebuilt first; its equivalent spellings only if that fails.
+	if ok, err := p.try(s, r, sigs, base, query, nonce); ok || err != nil {
+		return err
+	}
+	for _, b := range equivalentBases(base)[1:] {
+		if ok, err := p.try(s, r, sigs, b, query, nonce); ok || err != nil {
 			return err
 		}
-		if sigs.match(k.account, buf) || mainSigs.match(k.main, buf) {
-			return nil
-		}
 	}
-	return fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested", ErrMismatch, len(sigs)+len(mainSigs), base)
+	return fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",
+		ErrMismatch, countSignatures(r.Header, p.signature, p.main), base)
+}
+
+// plivoSignatures are the values of a request's two signature headers.
+type plivoSignatures struct{ account, main []string }
+
+// try reports whether the request verifies with base as the URL's base.
+func (p *plivoScheme) try(s *scratch, r *Request, sigs plivoSignatures, base, query, nonce string) (bool, error) {
+	if err := p.message(s, r, base, query, nonce); err != nil {
+		return false, err
+	}
+	all := len(p.ring.secrets)
+	return s.matches(sigs.account, 0, p.nAccount) || s.matches(sigs.main, p.nAccount, all), nil
 }
 
 // equivalentBases lists the spellings of base that name the same resource and

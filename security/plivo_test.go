@@ -91,7 +91,7 @@ func TestPlivoV3Verify(t *testing.T) {
 			for k, val := range tt.header {
 				h.Set(k, val)
 			}
-			err = v.Verify(&Request{Method: "POST", URL: tt.url, Params: tt.params, Header: h})
+			err = v.Verify(&Request{Method: "POST", URL: tt.url, Params: NewParams(tt.params), Header: h})
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("Verify = %v, want %v", err, tt.wantErr)
 			}
@@ -113,7 +113,7 @@ func TestPlivoV3MethodMatters(t *testing.T) {
 		t.Fatalf("GET: %v", err)
 	}
 	// With body parameters the two methods sign different strings.
-	if err := v.Verify(&Request{Method: "POST", URL: u, Header: h, Params: url.Values{"b": {"2"}}}); !errors.Is(err, ErrMismatch) {
+	if err := v.Verify(&Request{Method: "POST", URL: u, Header: h, Params: Params{{"b", "2"}}}); !errors.Is(err, ErrMismatch) {
 		t.Fatalf("the GET signature verified a POST with a body: %v", err)
 	}
 	if err := v.Verify(&Request{Method: "PUT", URL: u, Header: h}); !errors.Is(err, ErrMismatch) {
@@ -147,7 +147,7 @@ func TestV3Message(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := appendV3Message(nil, tt.method, base, query, tt.params, "N")
+			got, _, err := appendV3Message(nil, nil, tt.method, base, query, NewParams(tt.params), "N")
 			if err != nil || string(got) != tt.want {
 				t.Errorf("got %q, %v; want %q", got, err, tt.want)
 			}
@@ -180,7 +180,7 @@ func TestPlivoV2Verify(t *testing.T) {
 			if tt.nonce != "" {
 				h.Set(HeaderPlivoV2Nonce, tt.nonce)
 			}
-			err := v.Verify(&Request{Method: "POST", URL: tt.url, Header: h, Params: url.Values{"Text": {"anything"}}})
+			err := v.Verify(&Request{Method: "POST", URL: tt.url, Header: h, Params: Params{{"Text", "anything"}}})
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("Verify = %v, want %v", err, tt.wantErr)
 			}

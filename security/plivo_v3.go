@@ -18,19 +18,17 @@ const (
 // PlivoV3 verifies X-Plivo-Signature-V3 and X-Plivo-Signature-Ma-V3. It
 // covers the method, the URL with its query string, the body parameters and
 // the nonce. It is safe for concurrent use.
-type PlivoV3 struct{ keys plivoKeys }
+type PlivoV3 struct{ scheme *plivoScheme }
 
 // NewPlivoV3 returns a V3 verifier that accepts signatures made with any of
 // the given tokens. It fails with [ErrNoToken] when there is none.
 func NewPlivoV3(t PlivoTokens) (*PlivoV3, error) {
-	k, err := newPlivoKeys(t)
+	s, err := newPlivoScheme(t, HeaderPlivoV3, HeaderPlivoMainV3, HeaderPlivoV3Nonce, v3Message)
 	if err != nil {
 		return nil, err
 	}
-	return &PlivoV3{k}, nil
+	return &PlivoV3{s}, nil
 }
-
-var v3Headers = plivoHeaders{HeaderPlivoV3, HeaderPlivoMainV3, HeaderPlivoV3Nonce}
 
 // Verify reports whether any signature in the V3 headers matches. A header
 // may hold several comma-separated signatures; one match is enough.
@@ -38,13 +36,13 @@ func (v *PlivoV3) Verify(r *Request) error {
 	if r.Method != "GET" && r.Method != "POST" {
 		return fmt.Errorf("%w: Plivo signs GET and POST only, not %q", ErrMismatch, clip(r.Method, 16))
 	}
-	_, query, err := splitURL(r.URL)
-	if err != nil {
-		return err
-	}
-	return v.keys.verify(r, v3Headers, func(dst []byte, base, nonce string) ([]byte, error) {
-		return appendV3Message(dst, r.Method, base, query, r.Params, nonce)
-	})
+	return v.scheme.verify(r)
+}
+
+func v3Message(s *scratch, r *Request, base, query, nonce string) error {
+	var err error
+	s.msg, s.pairs, err = appendV3Message(s.msg[:0], s.pairs[:0], r.Method, base, query, r.Params, nonce)
+	return err
 }
 
 // SignPlivoV3 returns the X-Plivo-Signature-V3 value that Plivo sends for a
@@ -56,70 +54,72 @@ func SignPlivoV3(token, method, rawURL string, params url.Values, nonce string) 
 	if err != nil {
 		return "", err
 	}
-	msg, err := appendV3Message(nil, method, base, query, params, nonce)
+	msg, _, err := appendV3Message(nil, nil, method, base, query, NewParams(params), nonce)
 	if err != nil {
 		return "", err
 	}
 	return sign(sha256.New, token, msg), nil
 }
 
-// appendV3Message appends the string V3 signs, base + "." + nonce, to dst:
+// appendV3Message appends the string V3 signs, base + "." + nonce, to dst,
+// using pairs as scratch space, and returns both:
 //
 //	GET:  url ["?" k=v&k=v...]            query and params merged, sorted
 //	POST: url                             no query, no params
 //	      url "?" k=v&...                 query, no params
 //	      url "?" kvkv...                 params, no query
 //	      url "?" k=v&... "." kvkv...     both
-func appendV3Message(dst []byte, method, base, query string, params url.Values, nonce string) ([]byte, error) {
-	q, err := appendQueryPairs(nil, query)
+//
+// Keys are sorted, and a repeated key's values too.
+func appendV3Message(dst []byte, pairs []Param, method, base, query string, params Params, nonce string) ([]byte, []Param, error) {
+	pairs, err := appendQueryPairs(pairs, query)
 	if err != nil {
-		return nil, err
-	}
-	var p []param
-	for k, vs := range params {
-		for _, v := range vs {
-			p = append(p, param{k, v})
-		}
+		return dst, pairs, err
 	}
 	dst = append(dst, base...)
 	switch method {
 	case "GET":
-		q = append(q, p...)
-		slices.SortFunc(q, comparePairs)
-		if len(q) > 0 {
+		pairs = append(pairs, params...)
+		slices.SortFunc(pairs, comparePairs)
+		if len(pairs) > 0 {
 			dst = append(dst, '?')
-			dst = appendJoined(dst, q)
+			dst = appendJoined(dst, pairs)
 		}
 	case "POST":
+		q := pairs
 		slices.SortFunc(q, comparePairs)
-		slices.SortFunc(p, comparePairs)
-		if len(q) > 0 || len(p) > 0 {
+		if !slices.IsSortedFunc(params, comparePairs) { // a repeated key, or Params made by hand
+			pairs = append(pairs, params...)
+			params = pairs[len(q):]
+			slices.SortFunc(params, comparePairs)
+		}
+		if len(q) > 0 || len(params) > 0 {
 			dst = append(dst, '?')
 		}
 		dst = appendJoined(dst, q)
-		if len(q) > 0 && len(p) > 0 {
+		if len(q) > 0 && len(params) > 0 {
 			dst = append(dst, '.')
 		}
-		for _, kv := range p {
-			dst = append(dst, kv.key...)
-			dst = append(dst, kv.value...)
+		for _, kv := range params {
+			dst = append(dst, kv.Key...)
+			dst = append(dst, kv.Value...)
 		}
 	default:
-		return nil, fmt.Errorf("%w: Plivo signs GET and POST only", ErrMismatch)
+		return dst, pairs, fmt.Errorf("%w: Plivo signs GET and POST only", ErrMismatch)
 	}
 	dst = append(dst, '.')
-	return append(dst, nonce...), nil
+	return append(dst, nonce...), pairs, nil
 }
 
 // appendJoined appends pairs as k=v joined by '&', with nothing re-encoded.
-func appendJoined(dst []byte, pairs []param) []byte {
+func appendJoined(dst []byte, pairs []Param) []byte {
 	for i, kv := range pairs {
 		if i > 0 {
 			dst = append(dst, '&')
 		}
-		dst = append(dst, kv.key...)
+		dst = append(dst, kv.Key...)
 		dst = append(dst, '=')
-		dst = append(dst, kv.value...)
+		dst = append(dst, kv.Value...)
 	}
 	return dst
 }

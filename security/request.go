@@ -1,9 +1,6 @@
 package security
 
-import (
-	"net/http"
-	"net/url"
-)
+import "net/http"
 
 // Request is a webhook request as the provider signed it.
 type Request struct {
@@ -13,10 +10,11 @@ type Request struct {
 	// exactly as sent: https://abc.ngrok-free.app/speak/?a=b, not the address
 	// the server listens on.
 	URL string
-	// Params are the body parameters of a POST, already decoded (a form
-	// body, or a JSON object canonicalised by [ParseJSONParams]). Parameters
-	// in the URL's query string belong in URL, not here.
-	Params url.Values
+	// Params are the body parameters of a POST, decoded and sorted (a form
+	// body by [ParseForm], a JSON object by [ParseJSONParams], or
+	// url.Values by [NewParams]). Parameters in the URL's query string
+	// belong in URL, not here.
+	Params Params
 	// Header holds the request's headers; only the signature headers are read.
 	Header http.Header
 	// Body is the raw body, for schemes that hash it. It may be nil.

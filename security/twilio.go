@@ -73,40 +73,44 @@ func signTwilioLike(token, rawURL string, params url.Values, keepOrder bool) (st
 	if _, _, err := splitURL(rawURL); err != nil {
 		return "", err
 	}
-	return sign(sha1.New, token, appendTwilioMessage(nil, stripFragment(rawURL), params, keepOrder)), nil
+	msg, _ := appendTwilioMessage(nil, nil, stripFragment(rawURL), NewParams(params), keepOrder)
+	return sign(sha1.New, token, msg), nil
 }
 
 type twilioScheme struct {
-	keys      []*macKey
+	ring      *keyring
 	keepOrder bool
-	headers   []string
+	headers   []string // canonical names
 }
 
 func newTwilioScheme(secrets []string, keepOrder bool, headers ...string) (twilioScheme, error) {
-	s := twilioScheme{keys: newMACKeys(sha1.New, secrets), keepOrder: keepOrder, headers: headers}
-	if len(s.keys) == 0 {
+	s := twilioScheme{ring: newKeyring(sha1.New, secrets), keepOrder: keepOrder}
+	for _, h := range headers {
+		s.headers = append(s.headers, canonical(h))
+	}
+	if len(s.ring.secrets) == 0 {
 		return s, fmt.Errorf("%w: give at least one secret", ErrNoToken)
 	}
 	return s, nil
 }
 
 // Verify reports whether the request's signature matches.
-func (s twilioScheme) Verify(r *Request) error {
-	var sigs signatures
-	for _, h := range s.headers {
-		sigs = append(sigs, headerSignatures(r.Header, h)...)
+func (t twilioScheme) Verify(r *Request) error {
+	signed := false
+	for _, h := range t.headers {
+		signed = signed || hasSignature(r.Header[h])
 	}
-	if len(sigs) == 0 {
-		return fmt.Errorf("%w: expected %s", ErrNoSignature, strings.Join(s.headers, " or "))
+	if !signed {
+		return fmt.Errorf("%w: expected %s", ErrNoSignature, strings.Join(t.headers, " or "))
 	}
 	raw := stripFragment(r.URL)
 	base, query, err := splitURL(raw)
 	if err != nil {
 		return err
 	}
-	rest := raw[strings.IndexByte(raw, '?')+1:]
-	if !strings.Contains(raw, "?") {
-		rest = ""
+	rest := "" // the query exactly as sent, with its '?'
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		rest = raw[i:]
 	}
 	params := r.Params
 	if hash, ok := bodyHashParam(query); ok {
@@ -116,18 +120,27 @@ func (s twilioScheme) Verify(r *Request) error {
 		}
 		params = nil
 	}
-	var buf []byte
-	for _, b := range equivalentBases(base) {
-		u := b
-		if strings.Contains(raw, "?") {
-			u = b + "?" + rest
+	s := t.ring.get()
+	defer t.ring.put(s)
+	try := func(b string) bool {
+		s.msg, s.pairs = appendTwilioMessage(append(s.msg[:0], b...), s.pairs[:0], rest, params, t.keepOrder)
+		for _, h := range t.headers {
+			if s.matches(r.Header[h], 0, len(t.ring.secrets)) {
+				return true
+			}
 		}
-		buf = appendTwilioMessage(buf[:0], u, params, s.keepOrder)
-		if sigs.match(s.keys, buf) {
+		return false
+	}
+	if try(base) {
+		return nil
+	}
+	for _, b := range equivalentBases(base)[1:] {
+		if try(b) {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested", ErrMismatch, len(sigs), base)
+	return fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
+		ErrMismatch, countSignatures(r.Header, t.headers...), base)
 }
 
 // bodyHashParam returns the bodySHA256 parameter of a raw query string.
@@ -142,25 +155,37 @@ func bodyHashParam(query string) (string, bool) {
 	return v["bodySHA256"][0], true
 }
 
-// appendTwilioMessage appends u and the sorted key+value pairs to dst.
-func appendTwilioMessage(dst []byte, u string, params url.Values, keepOrder bool) []byte {
+// appendTwilioMessage appends u and then the parameters, sorted by key, as
+// key+value, to dst; pairs is scratch space. A repeated key's values are
+// de-duplicated and sorted (Twilio), or kept in request order (keepOrder,
+// SignalWire).
+func appendTwilioMessage(dst []byte, pairs []Param, u string, params Params, keepOrder bool) ([]byte, []Param) {
 	dst = append(dst, u...)
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
+	switch {
+	case keepOrder && !slices.IsSortedFunc(params, compareKeys):
+		pairs = append(pairs, params...)
+		slices.SortStableFunc(pairs, compareKeys)
+		params = pairs
+	case !keepOrder && !isStrictlySorted(params):
+		pairs = append(pairs, params...)
+		slices.SortFunc(pairs, comparePairs)
+		params = slices.Compact(pairs)
 	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		vs := params[k]
-		if !keepOrder && len(vs) > 1 {
-			vs = slices.Compact(slices.Sorted(slices.Values(vs)))
-		}
-		for _, v := range vs {
-			dst = append(dst, k...)
-			dst = append(dst, v...)
+	for _, kv := range params {
+		dst = append(dst, kv.Key...)
+		dst = append(dst, kv.Value...)
+	}
+	return dst, pairs
+}
+
+// isStrictlySorted reports whether p is sorted by key and value with no pair twice.
+func isStrictlySorted(p Params) bool {
+	for i := 1; i < len(p); i++ {
+		if comparePairs(p[i-1], p[i]) >= 0 {
+			return false
 		}
 	}
-	return dst
+	return true
 }
 
 func stripFragment(u string) string {

@@ -10,38 +10,60 @@ import (
 // The fragment and any userinfo are dropped. Nothing is decoded or
 // re-encoded: the provider signed the bytes it requested.
 func splitURL(raw string) (base, query string, err error) {
-	raw, _, _ = strings.Cut(raw, "#")
-	raw, query, _ = strings.Cut(raw, "?")
-	scheme, rest, ok := strings.Cut(raw, "://")
-	if !ok || scheme == "" || !isScheme(scheme) {
+	if i := strings.IndexByte(raw, '#'); i >= 0 {
+		raw = raw[:i]
+	}
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		raw, query = raw[:i], raw[i+1:]
+	}
+	colon := strings.IndexByte(raw, ':')
+	if colon <= 0 || !strings.HasPrefix(raw[colon:], "://") {
+		return "", "", fmt.Errorf("%w: %q has no scheme, expected https://host/path", ErrBadURL, clip(raw, 64))
+	}
+	scheme, rest := raw[:colon], raw[colon+3:]
+	lowerScheme, ok := schemeName(scheme)
+	if !ok {
 		return "", "", fmt.Errorf("%w: %q has no scheme, expected https://host/path", ErrBadURL, clip(raw, 64))
 	}
 	host, path := rest, ""
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		host, path = rest[:i], rest[i:]
 	}
+	userinfo := false
 	if i := strings.LastIndexByte(host, '@'); i >= 0 {
-		host = host[i+1:]
+		host, userinfo = host[i+1:], true
 	}
 	if host == "" {
 		return "", "", fmt.Errorf("%w: %q has no host", ErrBadURL, clip(raw, 64))
 	}
-	if strings.ContainsAny(host, " \t\r\n") {
-		return "", "", fmt.Errorf("%w: host contains white space", ErrBadURL)
-	}
-	lower := strings.ToLower(scheme)
-	if lower == scheme && len(host) == len(rest) {
-		return raw, query, nil // the common case: nothing to rebuild
-	}
-	return lower + "://" + host + path, query, nil
-}
-
-func isScheme(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i] | 0x20
-		if !('a' <= c && c <= 'z') && !(i > 0 && (s[i] >= '0' && s[i] <= '9' || s[i] == '+' || s[i] == '-' || s[i] == '.')) {
-			return false
+	for i := 0; i < len(host); i++ {
+		if host[i] <= ' ' || host[i] == 0x7f {
+			return "", "", fmt.Errorf("%w: host contains white space or a control character", ErrBadURL)
 		}
 	}
-	return true
+	if lowerScheme == scheme && !userinfo {
+		return raw, query, nil // the common case: nothing to rebuild
+	}
+	return lowerScheme + "://" + host + path, query, nil
+}
+
+// schemeName checks a URL scheme (a letter, then letters, digits, + - .)
+// and returns it in lower case, without allocating when it already is.
+func schemeName(s string) (string, bool) {
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z':
+		case 'A' <= c && c <= 'Z':
+			upper = true
+		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return "", false
+		}
+	}
+	if upper {
+		return strings.ToLower(s), true
+	}
+	return s, true
 }

@@ -237,8 +237,13 @@ func buildRequest(o options) (*http.Request, error) {
 			body, contentType = jsonBody, "application/json"
 			if twilioLike {
 				signParams = nil
-			} else if signParams, err = security.ParseJSONParams(body); err != nil {
-				return nil, err
+			} else {
+				// Sign what the server will sign: the JSON canonicalised as Plivo does.
+				canon, err := security.ParseJSONParams(body)
+				if err != nil {
+					return nil, err
+				}
+				signParams = canon.Values()
 			}
 		} else {
 			body = []byte(params.Encode())
