@@ -88,7 +88,7 @@ func appendV3Message(dst []byte, pairs []Param, method, base, query string, para
 	case "POST":
 		q := pairs
 		slices.SortFunc(q, comparePairs)
-		if !slices.IsSortedFunc(params, comparePairs) { // a repeated key, or Params made by hand
+		if !sortedPairs(params) { // a repeated key, or Params made by hand
 			pairs = append(pairs, params...)
 			params = pairs[len(q):]
 			slices.SortFunc(params, comparePairs)
@@ -109,6 +109,16 @@ func appendV3Message(dst []byte, pairs []Param, method, base, query string, para
 	}
 	dst = append(dst, '.')
 	return append(dst, nonce...), pairs, nil
+}
+
+// sortedPairs reports whether p is sorted by key, then value.
+func sortedPairs(p []Param) bool {
+	for i := 1; i < len(p); i++ {
+		if a, b := p[i-1], p[i]; a.Key > b.Key || a.Key == b.Key && a.Value > b.Value {
+			return false
+		}
+	}
+	return true
 }
 
 // appendJoined appends pairs as k=v joined by '&', with nothing re-encoded.
