@@ -70,15 +70,14 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 	var guard *replay.Guard
 	var ready func(context.Context) error
 	if cfg.ReplayWindow > 0 {
-		var store replay.Store = replay.NewMemory(cfg.ReplayMaxEntries)
+		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Log: log}
 		if cfg.ReplayStore != "" {
 			r, err := replay.NewRedis(cfg.ReplayStore, cfg.ReplayKeyPrefix, cfg.ReplayStoreTimeout)
 			if err != nil {
 				return nil, err
 			}
-			store, ready = r, r.Ping
+			guard.Store, guard.StoreTimeout, ready = r, cfg.ReplayStoreTimeout, r.Ping
 		}
-		guard = &replay.Guard{Store: store, Window: cfg.ReplayWindow, StoreTimeout: cfg.ReplayStoreTimeout, Log: log}
 	}
 	handler, err := handlers.NewRouter(handlers.Options{
 		Plivo:                 security.PlivoTokens{AuthTokens: cfg.AuthTokens, MainAccountTokens: cfg.MainAccountTokens},

@@ -23,7 +23,9 @@ type Guard struct {
 	// Window is how long a key is remembered: longer than the provider's
 	// last retry (Plivo's is 7 minutes after the first attempt).
 	Window time.Duration
-	// StoreTimeout bounds each call to the store; zero means 2 seconds.
+	// StoreTimeout bounds each call to a store that does I/O (Redis). Zero
+	// means no bound beyond the request's own context, which is right for
+	// the in-memory store.
 	StoreTimeout time.Duration
 	// MaxAnswerBytes bounds a stored answer; zero means 64 KiB. A larger
 	// answer is remembered as a 409, so that its duplicates are still refused.
@@ -62,7 +64,7 @@ func digest(s string) string {
 func (g *Guard) Middleware(keys func(*gin.Context) []string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ks := keys(c)
-		ctx, cancel := context.WithTimeout(c.Request.Context(), g.storeTimeout())
+		ctx, cancel := g.storeContext(c.Request.Context())
 		claim, err := g.Store.Claim(ctx, ks, g.Window)
 		cancel()
 		switch {
@@ -98,7 +100,7 @@ func (g *Guard) run(c *gin.Context, claim Claim) {
 	defer func() {
 		c.Writer = rec.ResponseWriter
 		if !done { // a 5xx, or a panic on its way up
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), g.storeTimeout())
+			ctx, cancel := g.storeContext(context.WithoutCancel(c.Request.Context()))
 			defer cancel()
 			if err := g.Store.Release(ctx, claim); err != nil {
 				g.Log.Error("replay store: release failed; the key stays in flight until its window ends", "error", err.Error())
@@ -115,7 +117,7 @@ func (g *Guard) run(c *gin.Context, claim Claim) {
 		answer = Answer{Status: http.StatusConflict, ContentType: "text/plain; charset=utf-8",
 			Body: []byte("conflict: duplicate of a request already answered\n")}
 	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), g.storeTimeout())
+	ctx, cancel := g.storeContext(context.WithoutCancel(c.Request.Context()))
 	defer cancel()
 	if err := g.Store.Complete(ctx, claim, answer); err != nil {
 		g.Log.Error("replay store: storing the answer failed; duplicates get 409 until the window ends", "error", err.Error())
@@ -130,11 +132,12 @@ func refuse(c *gin.Context, status, retryAfter int, reason string) {
 	c.Abort()
 }
 
-func (g *Guard) storeTimeout() time.Duration {
+// storeContext bounds one store call by StoreTimeout, when set.
+func (g *Guard) storeContext(parent context.Context) (context.Context, context.CancelFunc) {
 	if g.StoreTimeout > 0 {
-		return g.StoreTimeout
+		return context.WithTimeout(parent, g.StoreTimeout)
 	}
-	return 2 * time.Second
+	return parent, func() {}
 }
 
 func (g *Guard) maxAnswer() int {

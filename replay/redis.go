@@ -2,6 +2,8 @@ package replay
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -149,4 +151,11 @@ func decode(v string) (State, Answer, error) {
 		return Unseen, Answer{}, fmt.Errorf("redis: unexpected status under a replay key")
 	}
 	return Answered, Answer{Status: status, ContentType: fields[2], Body: []byte(body)}, nil
+}
+
+// newOwner is a random claim identifier, unique across replicas.
+func newOwner() string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

@@ -135,3 +135,20 @@ func twilioMsg(u string, params url.Values, keepOrder bool) []byte {
 	msg, _ := appendTwilioMessage(nil, nil, u, NewParams(params), keepOrder)
 	return msg
 }
+
+// BenchmarkParseForm measures decoding and sorting a form body, the work
+// moved out of verification; it should grow as n log n.
+func BenchmarkParseForm(b *testing.B) {
+	for _, n := range []int{1, 12, 100, 1000} {
+		body := benchParams(n).Encode()
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for b.Loop() {
+				if _, err := ParseForm(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

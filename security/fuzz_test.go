@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -133,6 +134,38 @@ func FuzzTwilio(f *testing.F) {
 			more := url.Values{key: {value, value}, key + "\x00" + extra: {""}}
 			if v.Verify(&Request{Method: "POST", URL: u, Params: NewParams(more), Header: h}) == nil {
 				t.Fatalf("signalwire=%v: verified with an extra parameter", signalwire)
+			}
+		}
+	})
+}
+
+// FuzzParseForm checks that a form body parses to what ParseQuery gives,
+// sorted by key with a repeated key's values in request order.
+func FuzzParseForm(f *testing.F) {
+	for _, s := range []string{"To=2&From=1", "b=2&a=1&b=1", "a=%zz", "x=1;2&x=%C3%A9", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseForm(s)
+		q, qerr := ParseQuery(s)
+		if (err == nil) != (qerr == nil) {
+			t.Fatalf("ParseForm error %v, ParseQuery error %v", err, qerr)
+		}
+		if err != nil {
+			return
+		}
+		if !slices.IsSortedFunc(p, compareKeys) {
+			t.Fatalf("not sorted by key: %v", p)
+		}
+		for k, vs := range q {
+			var got []string
+			for _, kv := range p {
+				if kv.Key == k {
+					got = append(got, kv.Value)
+				}
+			}
+			if !slices.Equal(got, vs) {
+				t.Fatalf("key %q: %q, want %q in request order", k, got, vs)
 			}
 		}
 	})

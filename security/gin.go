@@ -135,7 +135,7 @@ func readRequest(c *gin.Context, cfg MiddlewareConfig, limit int64) (*Request, R
 	if hr.ContentLength > limit {
 		return nil, resolved, http.StatusRequestEntityTooLarge, errTooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, hr.Body, limit))
+	body, err := readBody(http.MaxBytesReader(c.Writer, hr.Body, limit), hr.ContentLength)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -166,6 +166,18 @@ func readRequest(c *gin.Context, cfg MiddlewareConfig, limit int64) (*Request, R
 		return nil, resolved, http.StatusBadRequest, err
 	}
 	return req, resolved, 0, nil
+}
+
+// readBody reads a body in one allocation when its length is known.
+func readBody(r io.Reader, length int64) ([]byte, error) {
+	if length <= 0 {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, length)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 var (

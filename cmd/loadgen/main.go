@@ -42,6 +42,7 @@ func main() {
 
 type options struct {
 	route       string
+	rounds      int
 	duration    time.Duration
 	warmup      time.Duration
 	concurrency int
@@ -56,7 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.route, "route", "speak", "what to send: speak (POST /speak/, signed V3), sms (POST /receive_sms/, signed V2) or bare (POST /bare/speak, unverified static XML)")
+	fs.StringVar(&o.route, "route", "speak", "what to send: speak (POST /speak/, signed V3), sms (POST /receive_sms/, signed V2) or bare (POST /bare/speak, unverified static XML); several, comma-separated, are compared in one run, in alternating slices")
+	fs.IntVar(&o.rounds, "rounds", 6, "with several routes, how many alternating slices each gets")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to drive the server (at most 10m)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "how long to drive it before measuring (default: a fifth of -duration, at most 10s)")
 	fs.IntVar(&o.concurrency, "c", 32, "concurrent connections")
@@ -80,6 +82,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if o.warmup == 0 {
 		o.warmup = min(o.duration/5, 10*time.Second)
+	}
+	for _, r := range strings.Split(o.route, ",") {
+		if r != "speak" && r != "sms" && r != "bare" {
+			fmt.Fprintf(stderr, "loadgen: unknown route %q: use speak, sms or bare\n", r)
+			return 2
+		}
 	}
 	res, err := loadTest(o, stderr)
 	if err != nil {
@@ -238,20 +246,25 @@ func voiceForm(i int) url.Values {
 	}
 }
 
-// result is what one run measured.
+// result is what was measured for one route.
 type result struct {
 	requests      int
 	elapsed       time.Duration
 	latencies     []time.Duration
 	statuses      map[int]int
 	transportErrs int
-	rssStart      []int // per server, KiB: idle, after warm-up, at the end
-	rssWarm       []int
-	rssEnd        []int
-	exitErrs      []error
 }
 
-func loadTest(o options, stderr io.Writer) (*result, error) {
+// measurement is what one invocation measured: each route, and the servers.
+type measurement struct {
+	results  map[string]*result
+	rssStart []int // per server, KiB: idle, after warm-up, at the end
+	rssWarm  []int
+	rssEnd   []int
+	exitErrs []error
+}
+
+func loadTest(o options, stderr io.Writer) (*measurement, error) {
 	tokenBytes := make([]byte, 16)
 	rand.Read(tokenBytes)
 	token := hex.EncodeToString(tokenBytes)
@@ -266,71 +279,92 @@ func loadTest(o options, stderr io.Writer) (*result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &result{statuses: map[int]int{}}
+	routes := strings.Split(o.route, ",")
+	rn := &measurement{results: map[string]*result{}}
 	for _, s := range servers {
-		res.rssStart = append(res.rssStart, rssKiB(s.cmd.Process.Pid))
+		rn.rssStart = append(rn.rssStart, rssKiB(s.cmd.Process.Pid))
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	reqs := signer(ctx, o.route, servers, token)
+	signed := map[string]<-chan request{}
+	for _, r := range routes {
+		signed[r] = signer(ctx, r, servers, token)
+		rn.results[r] = &result{statuses: map[int]int{}}
+	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency}, Timeout: 10 * time.Second}
 
-	phase := func(d time.Duration, record bool) {
-		deadline := time.Now().Add(d)
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		for w := 0; w < o.concurrency; w++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var lat []time.Duration
-				statuses := map[int]int{}
-				errs := 0
-				for time.Now().Before(deadline) {
-					r := <-reqs
-					req, _ := http.NewRequest("POST", r.url, strings.NewReader(r.body))
-					req.Header = r.header
-					start := time.Now()
-					resp, err := client.Do(req)
-					if err != nil {
-						errs++
-						continue
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					lat = append(lat, time.Since(start))
-					statuses[resp.StatusCode]++
-				}
-				if record {
-					mu.Lock()
-					res.latencies = append(res.latencies, lat...)
-					for k, v := range statuses {
-						res.statuses[k] += v
-					}
-					res.transportErrs += errs
-					mu.Unlock()
-				}
-			}()
+	for _, r := range routes {
+		drive(client, signed[r], o.concurrency, o.warmup/time.Duration(len(routes)), nil)
+	}
+	for _, s := range servers {
+		rn.rssWarm = append(rn.rssWarm, rssKiB(s.cmd.Process.Pid))
+	}
+	rounds := 1
+	if len(routes) > 1 {
+		rounds = o.rounds
+	}
+	slice := o.duration / time.Duration(rounds)
+	for i := 0; i < rounds; i++ {
+		for _, r := range routes {
+			drive(client, signed[r], o.concurrency, slice, rn.results[r])
 		}
-		wg.Wait()
 	}
-	phase(o.warmup, false)
 	for _, s := range servers {
-		res.rssWarm = append(res.rssWarm, rssKiB(s.cmd.Process.Pid))
-	}
-	start := time.Now()
-	phase(o.duration, true)
-	res.elapsed = time.Since(start)
-	res.requests = len(res.latencies)
-	for _, s := range servers {
-		res.rssEnd = append(res.rssEnd, rssKiB(s.cmd.Process.Pid))
+		rn.rssEnd = append(rn.rssEnd, rssKiB(s.cmd.Process.Pid))
 	}
 	cancel()
 	for _, s := range servers {
-		res.exitErrs = append(res.exitErrs, s.stop())
+		rn.exitErrs = append(rn.exitErrs, s.stop())
 	}
-	return res, nil
+	return rn, nil
+}
+
+// drive sends requests from reqs on n connections for d, adding what it
+// measured to res (nil: a warm-up, not measured).
+func drive(client *http.Client, reqs <-chan request, n int, d time.Duration, res *result) {
+	deadline := time.Now().Add(d)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lat []time.Duration
+			statuses := map[int]int{}
+			errs := 0
+			for time.Now().Before(deadline) {
+				r := <-reqs
+				req, _ := http.NewRequest("POST", r.url, strings.NewReader(r.body))
+				req.Header = r.header
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					errs++
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				lat = append(lat, time.Since(t0))
+				statuses[resp.StatusCode]++
+			}
+			if res != nil {
+				mu.Lock()
+				res.latencies = append(res.latencies, lat...)
+				for k, v := range statuses {
+					res.statuses[k] += v
+				}
+				res.transportErrs += errs
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if res != nil {
+		res.elapsed += time.Since(start)
+		res.requests = len(res.latencies)
+	}
 }
 
 func (r *result) percentile(p float64) time.Duration {
@@ -340,9 +374,11 @@ func (r *result) percentile(p float64) time.Duration {
 	return r.latencies[min(len(r.latencies)-1, int(float64(len(r.latencies))*p))]
 }
 
-func (r *result) ok(maxGrowth float64) bool {
-	if r.transportErrs > 0 || r.statuses[200] != r.requests || r.requests == 0 {
-		return false
+func (r *measurement) ok(maxGrowth float64) bool {
+	for _, res := range r.results {
+		if res.transportErrs > 0 || res.statuses[200] != res.requests || res.requests == 0 {
+			return false
+		}
 	}
 	for i := range r.rssWarm {
 		if float64(r.rssEnd[i]) > float64(r.rssWarm[i])*(1+maxGrowth) || r.exitErrs[i] != nil {
@@ -352,24 +388,42 @@ func (r *result) ok(maxGrowth float64) bool {
 	return true
 }
 
-func (r *result) print(w io.Writer, o options) {
-	slices.Sort(r.latencies)
-	var codes []string
-	for _, k := range slices.Sorted(mapsKeys(r.statuses)) {
-		codes = append(codes, fmt.Sprintf("%d=%d", k, r.statuses[k]))
+func (r *measurement) print(w io.Writer, o options) {
+	routes := strings.Split(o.route, ",")
+	fmt.Fprintf(w, "%d server(s), %d connections, %s after %s warm-up", o.replicas, o.concurrency, o.duration, o.warmup)
+	if len(routes) > 1 {
+		fmt.Fprintf(w, ", routes alternating in %d slices", o.rounds)
 	}
-	fmt.Fprintf(w, "route %s, %d server(s), %d connections, %s after %s warm-up\n", o.route, o.replicas, o.concurrency, o.duration, o.warmup)
-	fmt.Fprintf(w, "requests   %d (%.0f/s)\n", r.requests, float64(r.requests)/r.elapsed.Seconds())
-	fmt.Fprintf(w, "latency    p50 %s  p99 %s  max %s\n", r.percentile(0.50).Round(time.Microsecond), r.percentile(0.99).Round(time.Microsecond), r.percentile(1).Round(time.Microsecond))
-	fmt.Fprintf(w, "statuses   %s  transport errors %d\n", strings.Join(codes, " "), r.transportErrs)
+	fmt.Fprintln(w)
+	for _, route := range routes {
+		res := r.results[route]
+		slices.Sort(res.latencies)
+		var codes []string
+		for _, k := range slices.Sorted(mapsKeys(res.statuses)) {
+			codes = append(codes, fmt.Sprintf("%d=%d", k, res.statuses[k]))
+		}
+		fmt.Fprintf(w, "route %-6s requests %d (%.0f/s)  p50 %s  p99 %s  max %s  statuses %s  transport errors %d\n", route,
+			res.requests, res.rate(), res.percentile(0.50).Round(time.Microsecond), res.percentile(0.99).Round(time.Microsecond),
+			res.percentile(1).Round(time.Microsecond), strings.Join(codes, " "), res.transportErrs)
+	}
+	for _, route := range routes[1:] {
+		fmt.Fprintf(w, "ratio  %s/%s requests/s %.2f\n", route, routes[0], r.results[route].rate()/r.results[routes[0]].rate())
+	}
 	for i := range r.rssStart {
 		growth := 0.0
 		if r.rssWarm[i] > 0 {
 			growth = 100 * float64(r.rssEnd[i]-r.rssWarm[i]) / float64(r.rssWarm[i])
 		}
-		fmt.Fprintf(w, "server %d   RSS idle %.1f MiB, after warm-up %.1f MiB, at the end %.1f MiB (%+.1f%%); exit %v\n",
+		fmt.Fprintf(w, "server %d RSS idle %.1f MiB, after warm-up %.1f MiB, at the end %.1f MiB (%+.1f%%); exit %v\n",
 			i+1, float64(r.rssStart[i])/1024, float64(r.rssWarm[i])/1024, float64(r.rssEnd[i])/1024, growth, exitText(r.exitErrs[i]))
 	}
+}
+
+func (r *result) rate() float64 {
+	if r.elapsed == 0 {
+		return 0
+	}
+	return float64(r.requests) / r.elapsed.Seconds()
 }
 
 func exitText(err error) string {

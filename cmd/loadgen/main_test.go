@@ -16,15 +16,19 @@ func TestLoadgen(t *testing.T) {
 	for _, args := range [][]string{
 		{"-route", "speak", "-duration", "1s", "-warmup", "200ms", "-c", "4"},
 		{"-route", "sms", "-duration", "1s", "-warmup", "200ms", "-c", "4", "-replicas", "2"},
-		{"-route", "bare", "-duration", "500ms", "-warmup", "100ms", "-c", "2"},
+		{"-route", "bare,speak", "-duration", "1s", "-warmup", "200ms", "-c", "2", "-rounds", "2"},
 	} {
 		var out, errs bytes.Buffer
 		if code := run(args, &out, &errs); code != 0 {
 			t.Fatalf("%v: exit %d\n%s%s", args, code, &out, &errs)
 		}
 		s := out.String()
-		m := regexp.MustCompile(`requests   (\d+)`).FindStringSubmatch(s)
-		if m == nil || m[1] == "0" || !strings.Contains(s, "statuses   200="+m[1]+"  transport errors 0") || strings.Count(s, "exit 0") < 1 {
+		for _, m := range regexp.MustCompile(`requests (\d+) .* statuses (\S+)  transport errors (\d+)`).FindAllStringSubmatch(s, -1) {
+			if m[1] == "0" || m[2] != "200="+m[1] || m[3] != "0" {
+				t.Errorf("%v: every answer should be a 200:\n%s", args, s)
+			}
+		}
+		if strings.Count(s, "exit 0") < 1 || !strings.Contains(s, "route ") {
 			t.Errorf("%v:\n%s", args, s)
 		}
 	}
