@@ -2,10 +2,10 @@ package security
 
 import (
 	"errors"
-	"slices"
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"testing"
 )
 
