@@ -19,6 +19,22 @@ import (
 
 func init() { gin.SetMode(gin.TestMode) }
 
+var listeningAddr = regexp.MustCompile(`msg=listening addr=\S*:(\d+)`)
+
+// scanAddr reads start-up lines until the server says where it listens,
+// calling each(line) on every line read; it returns 127.0.0.1:port, or "".
+func scanAddr(lines *bufio.Scanner, each func(string)) string {
+	for lines.Scan() {
+		if each != nil {
+			each(lines.Text())
+		}
+		if m := listeningAddr.FindStringSubmatch(lines.Text()); m != nil {
+			return "127.0.0.1:" + m[1]
+		}
+	}
+	return ""
+}
+
 func env(kv map[string]string) func(string) string {
 	return func(k string) string { return kv[k] }
 }
@@ -95,13 +111,11 @@ func TestRunDevelopment(t *testing.T) {
 	go func() { done <- run(ctx, env(map[string]string{"PORT": "0"}), w); w.Close() }()
 
 	lines := bufio.NewScanner(out)
-	var addr, token string
+	var token string
 	var sawCommand bool
-	for lines.Scan() && (addr == "" || token == "" || !sawCommand) {
+	addr := scanAddr(lines, nil)
+	for (token == "" || !sawCommand) && lines.Scan() { // the banner follows the start-up line
 		l := lines.Text()
-		if m := regexp.MustCompile(`addr=\S*:(\d+)`).FindStringSubmatch(l); m != nil {
-			addr = "127.0.0.1:" + m[1]
-		}
 		if m := regexp.MustCompile(`^\s+PLIVO_AUTH_TOKEN=(\S+)$`).FindStringSubmatch(l); m != nil {
 			token = m[1]
 		}
@@ -154,13 +168,8 @@ func TestStartsWithRedisDown(t *testing.T) {
 			"REPLAY_STORE": "redis://app:s3cret-pw@127.0.0.1:1/0", "REPLAY_STORE_TIMEOUT": "200ms"}), w)
 		w.Close()
 	}()
-	lines := bufio.NewScanner(out)
-	var addr, startLine string
-	for addr == "" && lines.Scan() {
-		if m := regexp.MustCompile(`addr=\S*:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
-			addr, startLine = "127.0.0.1:"+m[1], lines.Text()
-		}
-	}
+	var startLine string
+	addr := scanAddr(bufio.NewScanner(out), func(l string) { startLine = l })
 	go io.Copy(io.Discard, out)
 	if addr == "" {
 		t.Fatal("the server did not start with Redis down")

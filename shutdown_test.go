@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"syscall"
@@ -41,13 +40,7 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
-	lines := bufio.NewScanner(stdout)
-	var addr string
-	for addr == "" && lines.Scan() {
-		if m := regexp.MustCompile(`addr=\S*:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
-			addr = "127.0.0.1:" + m[1]
-		}
-	}
+	addr := scanAddr(bufio.NewScanner(stdout), nil)
 	var rest strings.Builder
 	logDone := make(chan struct{})
 	go func() { io.Copy(&rest, stdout); close(logDone) }()

@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"answerurl/internal/callback"
 	"answerurl/security"
 )
 
@@ -209,7 +210,7 @@ func signer(ctx context.Context, route string, servers []*server, token string) 
 			var r request
 			switch route {
 			case "sms":
-				form := url.Values{"From": {"14155550100"}, "To": {"14155550111"}, "Type": {"sms"}, "Text": {"load"}, "MessageUUID": {fmt.Sprint("load-", i)}}
+				form := callback.PlivoMessage(fmt.Sprint("load-", i), "load")
 				r = request{url: "http://" + s.addr + "/receive_sms/", body: form.Encode(), header: http.Header{}}
 				sig, _ := security.SignPlivoV2(token, r.url, nonce)
 				r.header.Set(security.HeaderPlivoV2, sig)
@@ -236,14 +237,9 @@ func signer(ctx context.Context, route string, servers []*server, token string) 
 	return out
 }
 
-// voiceForm is a typical answer_url callback: the dozen parameters Plivo sends.
+// voiceForm is a typical answer_url callback, for call number i.
 func voiceForm(i int) url.Values {
-	call := fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", i)
-	return url.Values{
-		"ALegRequestUUID": {call}, "ALegUUID": {call}, "BillRate": {"0.0085"}, "CallStatus": {"ringing"},
-		"CallUUID": {call}, "CallerName": {"+14155550100"}, "Direction": {"inbound"}, "Event": {"StartApp"},
-		"From": {"14155550100"}, "RequestUUID": {call}, "SessionStart": {"2026-11-25 10:00:00.000000"}, "To": {"14155550111"},
-	}
+	return callback.PlivoVoice(fmt.Sprintf("c0ffee00-0000-4000-8000-%012d", i), "2026-11-25 10:00:00.000000")
 }
 
 // result is what was measured for one route.

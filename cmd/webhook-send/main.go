@@ -29,6 +29,7 @@ import (
 
 	"github.com/joho/godotenv"
 
+	"answerurl/internal/callback"
 	"answerurl/security"
 )
 
@@ -344,37 +345,11 @@ func uuid() string {
 
 // voiceCallback is what Plivo posts to an answer_url when a call comes in.
 func voiceCallback() url.Values {
-	call := uuid()
-	return url.Values{
-		"CallUUID":         {call},
-		"RequestUUID":      {call},
-		"ALegUUID":         {call},
-		"ALegRequestUUID":  {call},
-		"From":             {"14155550100"},
-		"To":               {"14155550111"},
-		"CallerName":       {"+14155550100"},
-		"Direction":        {"inbound"},
-		"CallStatus":       {"ringing"},
-		"Event":            {"StartApp"},
-		"BillRate":         {"0.0085"},
-		"SessionStart":     {time.Now().UTC().Format("2006-01-02 15:04:05.000000")},
-		"STIRVerification": {"Not Applicable"},
-	}
+	return callback.PlivoVoice(uuid(), time.Now().UTC().Format("2006-01-02 15:04:05.000000"))
 }
 
 // messageCallback is what Plivo posts to a message_url for an incoming SMS.
-func messageCallback() url.Values {
-	return url.Values{
-		"From":        {"14155550100"},
-		"To":          {"14155550111"},
-		"Type":        {"sms"},
-		"Text":        {"Hello from webhook-send"},
-		"MessageUUID": {uuid()},
-		"Units":       {"1"},
-		"TotalRate":   {"0.0050"},
-		"TotalAmount": {"0.0050"},
-	}
-}
+func messageCallback() url.Values { return callback.PlivoMessage(uuid(), "Hello from webhook-send") }
 
 // twilioVoiceCallback is what Twilio (or SignalWire) posts to a voice URL.
 func twilioVoiceCallback() url.Values {
