@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -186,5 +187,24 @@ func TestStartsWithRedisDown(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEnvExample: .env.example, copied to .env as the README says, loads
+// and means the defaults (with a generated development token).
+func TestEnvExample(t *testing.T) {
+	fromFile, err := loadConfig(env(nil), ".env.example")
+	if err != nil {
+		t.Fatalf(".env.example does not load: %v", err)
+	}
+	defaults, _ := loadConfig(env(nil), "no-such-file")
+	fromFile.GeneratedToken, defaults.GeneratedToken = "", ""
+	fromFile.AuthTokens, defaults.AuthTokens = nil, nil
+	if *fromFile.Speak.Loop != *defaults.Speak.Loop {
+		t.Errorf("SPEAK_LOOP: %d, default %d", *fromFile.Speak.Loop, *defaults.Speak.Loop)
+	}
+	fromFile.Speak.Loop, defaults.Speak.Loop = nil, nil
+	if fmt.Sprintf("%+v", fromFile) != fmt.Sprintf("%+v", defaults) {
+		t.Errorf(".env.example differs from the defaults:\n%+v\n%+v", fromFile, defaults)
 	}
 }
