@@ -3,6 +3,8 @@ package replay
 import (
 	"context"
 	"errors"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -72,4 +74,42 @@ func TestMemoryBound(t *testing.T) {
 	if c, err := m.Claim(ctx, []string{"d"}, time.Minute); err != nil || c.State != Unseen {
 		t.Fatalf("after expiry: %+v %v", c, err)
 	}
+}
+
+// TestMemoryBoundedUnderChurn: with keys claimed and expiring at a steady
+// rate, the store's memory reaches a plateau (the map settles after about a
+// dozen windows of churn) and stays there.
+func TestMemoryBoundedUnderChurn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives 30 windows of churn")
+	}
+	ctx := context.Background()
+	m := NewMemory(1 << 20)
+	now := time.Unix(0, 0)
+	m.now = func() time.Time { return now }
+	const perWindow, window = 8000, time.Second
+	heapAfter := func(windows int, n *int) uint64 {
+		for w := 0; w < windows; w++ {
+			for i := 0; i < perWindow; i++ {
+				*n++
+				now = now.Add(window / perWindow)
+				c, _ := m.Claim(ctx, []string{NonceKey("plivo-v3", strconv.Itoa(*n))}, window)
+				m.Complete(ctx, c, Answer{Status: 200, ContentType: "application/xml", Body: []byte("<Response/>")})
+			}
+		}
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapInuse
+	}
+	n := 0
+	settled := heapAfter(20, &n)
+	later := heapAfter(15, &n)
+	if m.Len() > perWindow+1 {
+		t.Fatalf("%d keys held, want at most one window's %d", m.Len(), perWindow)
+	}
+	if float64(later) > float64(settled)*1.10 {
+		t.Fatalf("heap grew from %d to %d bytes with a constant number of keys", settled, later)
+	}
+	t.Logf("heap in use after 20 windows %.1f MiB, after 35 %.1f MiB, %d keys", float64(settled)/(1<<20), float64(later)/(1<<20), m.Len())
 }

@@ -61,7 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.route, "route", "speak", "what to send: speak (POST /speak/, signed V3), sms (POST /receive_sms/, signed V2) or bare (POST /bare/speak, unverified static XML); several, comma-separated, are compared in one run, in alternating slices")
 	fs.IntVar(&o.rounds, "rounds", 6, "with several routes, how many alternating slices each gets")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to drive the server (at most 10m)")
-	fs.DurationVar(&o.warmup, "warmup", 0, "how long to drive it before measuring (default: a fifth of -duration, at most 10s)")
+	fs.DurationVar(&o.warmup, "warmup", 0, "how long to drive it before measuring (default: a fifth of -duration, at most 10s); for a memory check, several replay windows")
 	fs.IntVar(&o.concurrency, "c", 32, "concurrent connections")
 	fs.IntVar(&o.replicas, "replicas", 1, "servers to start; requests go round-robin")
 	fs.Func("env", "KEY=VALUE for the servers (repeatable), e.g. -env REPLAY_WINDOW=10s", func(s string) error {
@@ -257,6 +257,7 @@ type measurement struct {
 	rssStart []int // per server, KiB: idle, after warm-up, at the end
 	rssWarm  []int
 	rssEnd   []int
+	rssEvery [][]int // per server, KiB, every 10 s of the measured phase
 	exitErrs []error
 }
 
@@ -296,6 +297,24 @@ func loadTest(o options, stderr io.Writer) (*measurement, error) {
 	for _, s := range servers {
 		rn.rssWarm = append(rn.rssWarm, rssKiB(s.cmd.Process.Pid))
 	}
+	rn.rssEvery = make([][]int, len(servers))
+	sampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() { // memory over time, to tell a plateau from growth
+		defer close(sampled)
+		tick := time.NewTicker(10 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-sampling:
+				return
+			case <-tick.C:
+				for i, s := range servers {
+					rn.rssEvery[i] = append(rn.rssEvery[i], rssKiB(s.cmd.Process.Pid))
+				}
+			}
+		}
+	}()
 	rounds := 1
 	if len(routes) > 1 {
 		rounds = o.rounds
@@ -306,6 +325,8 @@ func loadTest(o options, stderr io.Writer) (*measurement, error) {
 			drive(client, signed[r], o.concurrency, slice, rn.results[r])
 		}
 	}
+	close(sampling)
+	<-sampled
 	for _, s := range servers {
 		rn.rssEnd = append(rn.rssEnd, rssKiB(s.cmd.Process.Pid))
 	}
@@ -412,6 +433,13 @@ func (r *measurement) print(w io.Writer, o options) {
 		}
 		fmt.Fprintf(w, "server %d RSS idle %.1f MiB, after warm-up %.1f MiB, at the end %.1f MiB (%+.1f%%); exit %v\n",
 			i+1, float64(r.rssStart[i])/1024, float64(r.rssWarm[i])/1024, float64(r.rssEnd[i])/1024, growth, exitText(r.exitErrs[i]))
+		if len(r.rssEvery[i]) > 0 {
+			var series []string
+			for _, kib := range r.rssEvery[i] {
+				series = append(series, fmt.Sprintf("%.1f", float64(kib)/1024))
+			}
+			fmt.Fprintf(w, "server %d RSS every 10 s, MiB: %s\n", i+1, strings.Join(series, " "))
+		}
 	}
 }
 
