@@ -128,7 +128,7 @@ func unescape(s string) (string, error) {
 	if plain {
 		return s, nil
 	}
-	if strings.IndexAny(s, "%+") < 0 {
+	if !strings.ContainsAny(s, "%+") {
 		if !utf8.ValidString(s) {
 			return "", fmt.Errorf("%w: invalid UTF-8", ErrMalformedParams)
 		}
