@@ -49,6 +49,7 @@ type options struct {
 	concurrency int
 	replicas    int
 	env         []string
+	variants    []variant
 	server      string
 	check       bool
 	maxGrowth   float64
@@ -69,6 +70,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return errors.New("want KEY=VALUE")
 		}
 		o.env = append(o.env, s)
+		return nil
+	})
+	fs.Func("variant", "NAME:KEY=VALUE[,KEY=VALUE...]: start another set of -replicas servers with these settings too, and compare them in the same run, in alternating slices (repeatable), e.g. -variant memory:REPLAY_STORE=memory -variant redis:REPLAY_STORE=redis://127.0.0.1:6379/0", func(s string) error {
+		name, env, ok := strings.Cut(s, ":")
+		if !ok || name == "" || !strings.Contains(env, "=") {
+			return errors.New("want NAME:KEY=VALUE[,KEY=VALUE...]")
+		}
+		o.variants = append(o.variants, variant{name, strings.Split(env, ",")})
 		return nil
 	})
 	fs.StringVar(&o.server, "server", "", "server binary to start (default: go build the module)")
@@ -103,17 +112,36 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// variant is a set of servers started with its own settings.
+type variant struct {
+	name string
+	env  []string
+}
+
+// target is what one slice of the run drives: a route on a set of servers.
+type target struct {
+	label   string
+	route   string
+	servers []*server
+}
+
 // server is one started answerurl process.
 type server struct {
+	name string // its variant, if any
 	cmd  *exec.Cmd
 	addr string
 	out  *strings.Builder
 	done chan error
 }
 
-// startServers builds (unless given) and starts n servers on loopback.
+// startServers builds (unless given) and starts o.replicas servers for each
+// variant, on loopback.
 func startServers(o options, token string, stderr io.Writer) ([]*server, error) {
 	bin := o.server
+	variants := o.variants
+	if len(variants) == 0 {
+		variants = []variant{{}}
+	}
 	if bin == "" {
 		dir, err := os.MkdirTemp("", "loadgen")
 		if err != nil {
@@ -127,17 +155,18 @@ func startServers(o options, token string, stderr io.Writer) ([]*server, error) 
 		}
 	}
 	var servers []*server
-	for i := 0; i < o.replicas; i++ {
+	for n := 0; n < o.replicas*len(variants); n++ {
+		i, v := n, variants[n/o.replicas]
 		cmd := exec.Command(bin)
 		cmd.Dir = os.TempDir() // no .env
 		cmd.Env = append(os.Environ(), "PORT=0", "GIN_MODE=release", "PLIVO_AUTH_TOKEN="+token, "LOADTEST_BARE_ROUTE=1")
-		cmd.Env = append(cmd.Env, o.env...)
+		cmd.Env = append(append(cmd.Env, o.env...), v.env...)
 		stdout, _ := cmd.StdoutPipe()
 		cmd.Stderr = cmd.Stdout
 		if err := cmd.Start(); err != nil {
 			return servers, err
 		}
-		s := &server{cmd: cmd, out: &strings.Builder{}, done: make(chan error, 1)}
+		s := &server{name: v.name, cmd: cmd, out: &strings.Builder{}, done: make(chan error, 1)}
 		servers = append(servers, s)
 		lines := bufio.NewScanner(stdout)
 		for s.addr == "" && lines.Scan() {
@@ -253,8 +282,10 @@ type result struct {
 
 // measurement is what one invocation measured: each route, and the servers.
 type measurement struct {
-	results  map[string]*result
-	rssStart []int // per server, KiB: idle, after warm-up, at the end
+	targets  []target
+	servers  []*server
+	results  map[string]*result // by target label
+	rssStart []int              // per server, KiB: idle, after warm-up, at the end
 	rssWarm  []int
 	rssEnd   []int
 	rssEvery [][]int // per server, KiB, every 10 s of the measured phase
@@ -276,23 +307,32 @@ func loadTest(o options, stderr io.Writer) (*measurement, error) {
 	if err != nil {
 		return nil, err
 	}
-	routes := strings.Split(o.route, ",")
-	rn := &measurement{results: map[string]*result{}}
+	rn := &measurement{results: map[string]*result{}, servers: servers}
 	for _, s := range servers {
 		rn.rssStart = append(rn.rssStart, rssKiB(s.cmd.Process.Pid))
+	}
+	for i := 0; i < len(servers); i += o.replicas {
+		set := servers[i : i+o.replicas]
+		for _, route := range strings.Split(o.route, ",") {
+			label := route
+			if set[0].name != "" {
+				label += "@" + set[0].name
+			}
+			rn.targets = append(rn.targets, target{label, route, set})
+		}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	signed := map[string]<-chan request{}
-	for _, r := range routes {
-		signed[r] = signer(ctx, r, servers, token)
-		rn.results[r] = &result{statuses: map[int]int{}}
+	for _, t := range rn.targets {
+		signed[t.label] = signer(ctx, t.route, t.servers, token)
+		rn.results[t.label] = &result{statuses: map[int]int{}}
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.concurrency, MaxConnsPerHost: o.concurrency}, Timeout: 10 * time.Second}
 
-	for _, r := range routes {
-		drive(client, signed[r], o.concurrency, o.warmup/time.Duration(len(routes)), nil)
+	for _, t := range rn.targets {
+		drive(client, signed[t.label], o.concurrency, o.warmup/time.Duration(len(rn.targets)), nil)
 	}
 	for _, s := range servers {
 		rn.rssWarm = append(rn.rssWarm, rssKiB(s.cmd.Process.Pid))
@@ -316,13 +356,13 @@ func loadTest(o options, stderr io.Writer) (*measurement, error) {
 		}
 	}()
 	rounds := 1
-	if len(routes) > 1 {
+	if len(rn.targets) > 1 {
 		rounds = o.rounds
 	}
 	slice := o.duration / time.Duration(rounds)
 	for i := 0; i < rounds; i++ {
-		for _, r := range routes {
-			drive(client, signed[r], o.concurrency, slice, rn.results[r])
+		for _, t := range rn.targets {
+			drive(client, signed[t.label], o.concurrency, slice, rn.results[t.label])
 		}
 	}
 	close(sampling)
@@ -406,14 +446,13 @@ func (r *measurement) ok(maxGrowth float64) bool {
 }
 
 func (r *measurement) print(w io.Writer, o options) {
-	routes := strings.Split(o.route, ",")
-	fmt.Fprintf(w, "%d server(s), %d connections, %s after %s warm-up", o.replicas, o.concurrency, o.duration, o.warmup)
-	if len(routes) > 1 {
-		fmt.Fprintf(w, ", routes alternating in %d slices", o.rounds)
+	fmt.Fprintf(w, "%d server(s), %d connections, %s after %s warm-up", len(r.servers), o.concurrency, o.duration, o.warmup)
+	if len(r.targets) > 1 {
+		fmt.Fprintf(w, ", alternating in %d slices", o.rounds)
 	}
 	fmt.Fprintln(w)
-	for _, route := range routes {
-		res := r.results[route]
+	for _, t := range r.targets {
+		route, res := t.label, r.results[t.label]
 		slices.Sort(res.latencies)
 		var codes []string
 		for _, k := range slices.Sorted(mapsKeys(res.statuses)) {
@@ -423,22 +462,25 @@ func (r *measurement) print(w io.Writer, o options) {
 			res.requests, res.rate(), res.percentile(0.50).Round(time.Microsecond), res.percentile(0.99).Round(time.Microsecond),
 			res.percentile(1).Round(time.Microsecond), strings.Join(codes, " "), res.transportErrs)
 	}
-	for _, route := range routes[1:] {
-		fmt.Fprintf(w, "ratio  %s/%s requests/s %.2f\n", route, routes[0], r.results[route].rate()/r.results[routes[0]].rate())
+	first := r.results[r.targets[0].label]
+	for _, t := range r.targets[1:] {
+		res := r.results[t.label]
+		fmt.Fprintf(w, "ratio  %s/%s requests/s %.2f, p99 %.2f\n", t.label, r.targets[0].label,
+			res.rate()/first.rate(), float64(res.percentile(0.99))/float64(first.percentile(0.99)))
 	}
 	for i := range r.rssStart {
 		growth := 0.0
 		if r.rssWarm[i] > 0 {
 			growth = 100 * float64(r.rssEnd[i]-r.rssWarm[i]) / float64(r.rssWarm[i])
 		}
-		fmt.Fprintf(w, "server %d RSS idle %.1f MiB, after warm-up %.1f MiB, at the end %.1f MiB (%+.1f%%); exit %v\n",
-			i+1, float64(r.rssStart[i])/1024, float64(r.rssWarm[i])/1024, float64(r.rssEnd[i])/1024, growth, exitText(r.exitErrs[i]))
+		fmt.Fprintf(w, "server %d%s RSS idle %.1f MiB, after warm-up %.1f MiB, at the end %.1f MiB (%+.1f%%); exit %v\n",
+			i+1, serverName(r.servers[i]), float64(r.rssStart[i])/1024, float64(r.rssWarm[i])/1024, float64(r.rssEnd[i])/1024, growth, exitText(r.exitErrs[i]))
 		if len(r.rssEvery[i]) > 0 {
 			var series []string
 			for _, kib := range r.rssEvery[i] {
 				series = append(series, fmt.Sprintf("%.1f", float64(kib)/1024))
 			}
-			fmt.Fprintf(w, "server %d RSS every 10 s, MiB: %s\n", i+1, strings.Join(series, " "))
+			fmt.Fprintf(w, "server %d%s RSS every 10 s, MiB: %s\n", i+1, serverName(r.servers[i]), strings.Join(series, " "))
 		}
 	}
 }
@@ -448,6 +490,13 @@ func (r *result) rate() float64 {
 		return 0
 	}
 	return float64(r.requests) / r.elapsed.Seconds()
+}
+
+func serverName(s *server) string {
+	if s.name == "" {
+		return ""
+	}
+	return " (" + s.name + ")"
 }
 
 func exitText(err error) string {

@@ -17,6 +17,8 @@ func TestLoadgen(t *testing.T) {
 		{"-route", "speak", "-duration", "1s", "-warmup", "200ms", "-c", "4"},
 		{"-route", "sms", "-duration", "1s", "-warmup", "200ms", "-c", "4", "-replicas", "2"},
 		{"-route", "bare,speak", "-duration", "1s", "-warmup", "200ms", "-c", "2", "-rounds", "2"},
+		{"-route", "speak", "-duration", "1s", "-warmup", "200ms", "-c", "2", "-rounds", "2",
+			"-variant", "small:REPLAY_MAX_ENTRIES=1000000", "-variant", "off:REPLAY_WINDOW=0"},
 	} {
 		var out, errs bytes.Buffer
 		if code := run(args, &out, &errs); code != 0 {
@@ -28,7 +30,8 @@ func TestLoadgen(t *testing.T) {
 				t.Errorf("%v: every answer should be a 200:\n%s", args, s)
 			}
 		}
-		if strings.Count(s, "exit 0") < 1 || !strings.Contains(s, "route ") {
+		if strings.Count(s, "exit 0") < 1 || !strings.Contains(s, "route ") ||
+			strings.Contains(strings.Join(args, " "), "-variant") && !strings.Contains(s, "ratio  speak@off/speak@small") {
 			t.Errorf("%v:\n%s", args, s)
 		}
 	}
