@@ -29,13 +29,9 @@ type scratch struct {
 	enc   [88]byte // base64 of sum
 }
 
+// newKeyring keys the non-empty secrets.
 func newKeyring(newHash func() hash.Hash, secrets []string) *keyring {
-	k := &keyring{newHash: newHash}
-	for _, s := range secrets {
-		if s != "" {
-			k.secrets = append(k.secrets, s)
-		}
-	}
+	k := &keyring{newHash: newHash, secrets: nonEmpty(secrets)}
 	k.pool.New = func() any {
 		s := &scratch{msg: make([]byte, 0, 1024)}
 		for _, secret := range k.secrets {
@@ -53,6 +49,16 @@ func (k *keyring) put(s *scratch) {
 		return // let an outsized buffer go rather than keep it pooled
 	}
 	k.pool.Put(s)
+}
+
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // signature returns the base64 MAC of s.msg under secret i, in s's memory.
@@ -103,30 +109,16 @@ func equalConstantTime(want []byte, got string) bool {
 	return diff == 0
 }
 
-// hasSignature reports whether a header's values hold a non-blank signature.
-func hasSignature(values []string) bool {
+// countSignatures counts the non-blank signatures in a header's values: a
+// header may hold several, comma-separated, and appear more than once.
+func countSignatures(values []string) int {
+	n := 0
 	for _, v := range values {
 		for v != "" {
 			var sig string
 			sig, v, _ = strings.Cut(v, ",")
 			if strings.TrimSpace(sig) != "" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// countSignatures counts the non-blank signatures in the named headers, for
-// error messages.
-func countSignatures(h http.Header, names ...string) int {
-	n := 0
-	for _, name := range names {
-		for _, v := range h[name] {
-			for _, sig := range strings.Split(v, ",") {
-				if strings.TrimSpace(sig) != "" {
-					n++
-				}
+				n++
 			}
 		}
 	}

@@ -118,18 +118,17 @@ func appendQueryPairs(dst []Param, s string) ([]Param, error) {
 // unescape decodes one query component: '+' becomes a space and %XX a byte.
 // It returns s itself, without allocating, when there is nothing to decode.
 func unescape(s string) (string, error) {
-	plain := true
+	escaped, ascii := false, true
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == '%' || c == '+' || c >= utf8.RuneSelf {
-			plain = false
-			break
+		switch c := s[i]; {
+		case c == '%' || c == '+':
+			escaped = true
+		case c >= utf8.RuneSelf:
+			ascii = false
 		}
 	}
-	if plain {
-		return s, nil
-	}
-	if !strings.ContainsAny(s, "%+") {
-		if !utf8.ValidString(s) {
+	if !escaped {
+		if !ascii && !utf8.ValidString(s) {
 			return "", fmt.Errorf("%w: invalid UTF-8", ErrMalformedParams)
 		}
 		return s, nil

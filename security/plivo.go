@@ -40,19 +40,9 @@ func newPlivoScheme(t PlivoTokens, signature, main, nonce string,
 		signature: signature, main: main, nonce: nonce, message: message}, nil
 }
 
-func nonEmpty(ss []string) []string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func (p *plivoScheme) verify(r *Request) error {
 	sigs := plivoSignatures{r.Header[p.signature], r.Header[p.main]}
-	if !hasSignature(sigs.account) && !hasSignature(sigs.main) {
+	if countSignatures(sigs.account)+countSignatures(sigs.main) == 0 {
 		return fmt.Errorf("%w: expected %s or %s", ErrNoSignature, p.signature, p.main)
 	}
 	nonce := headerValue(r.Header, p.nonce)
@@ -75,7 +65,7 @@ func (p *plivoScheme) verify(r *Request) error {
 		}
 	}
 	return fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",
-		ErrMismatch, countSignatures(r.Header, p.signature, p.main), base)
+		ErrMismatch, countSignatures(sigs.account)+countSignatures(sigs.main), base)
 }
 
 // plivoSignatures are the values of a request's two signature headers.

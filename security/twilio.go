@@ -96,11 +96,11 @@ func newTwilioScheme(secrets []string, keepOrder bool, headers ...string) (twili
 
 // Verify reports whether the request's signature matches.
 func (t twilioScheme) Verify(r *Request) error {
-	signed := false
+	signed := 0
 	for _, h := range t.headers {
-		signed = signed || hasSignature(r.Header[h])
+		signed += countSignatures(r.Header[h])
 	}
-	if !signed {
+	if signed == 0 {
 		return fmt.Errorf("%w: expected %s", ErrNoSignature, strings.Join(t.headers, " or "))
 	}
 	raw := stripFragment(r.URL)
@@ -140,7 +140,7 @@ func (t twilioScheme) Verify(r *Request) error {
 		}
 	}
 	return fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
-		ErrMismatch, countSignatures(r.Header, t.headers...), base)
+		ErrMismatch, signed, base)
 }
 
 // bodyHashParam returns the bodySHA256 parameter of a raw query string.
