@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParseQuery checks that the query and form parser never panics, that it
@@ -35,6 +36,45 @@ func FuzzParseQuery(f *testing.F) {
 			if strings.Join(v[k], "\x00") != strings.Join(again[k], "\x00") {
 				t.Fatalf("round trip changed %q: %q vs %q", k, v[k], again[k])
 			}
+		}
+	})
+}
+
+// FuzzParseQueryAgainstStdlib checks the decoder against net/url's: each
+// value ParseQuery returns is what url.QueryUnescape makes of that component,
+// and ParseQuery refuses a string only where url.QueryUnescape does or where
+// the decoded bytes are not valid UTF-8.
+func FuzzParseQueryAgainstStdlib(f *testing.F) {
+	for _, s := range []string{"a=1+2&b=%41%42c", "k=%e2%82%ac", "k=%e2%82", "%=1", "a=%4", "\xff=1", "x+y=a%2Bb+c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var want []string
+		stdlibRefuses := false
+		for _, pair := range strings.Split(s, "&") {
+			if pair == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(pair, "=")
+			for _, c := range []string{k, v} {
+				d, err := url.QueryUnescape(c)
+				stdlibRefuses = stdlibRefuses || err != nil || !utf8.ValidString(d)
+				want = append(want, d)
+			}
+		}
+		got, err := appendQueryPairs(nil, s)
+		if (err != nil) != stdlibRefuses {
+			t.Fatalf("ParseQuery(%q) error = %v; net/url refuses: %v", s, err, stdlibRefuses)
+		}
+		if err != nil {
+			return
+		}
+		var flat []string
+		for _, p := range got {
+			flat = append(flat, p.Key, p.Value)
+		}
+		if !slices.Equal(flat, want) {
+			t.Fatalf("ParseQuery(%q) = %q, net/url decodes %q", s, flat, want)
 		}
 	})
 }

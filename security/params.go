@@ -93,8 +93,17 @@ func ParseQuery(s string) (url.Values, error) {
 	return v, nil
 }
 
+// maxPresized bounds the pairs appendQueryPairs makes room for before it
+// has decoded them, so that a body of bare '&'s cannot claim memory.
+const maxPresized = 256
+
 // appendQueryPairs appends the decoded pairs of the query string s to dst.
 func appendQueryPairs(dst []Param, s string) ([]Param, error) {
+	// Room for every pair at once, up to a bound: '&'s are cheap to send.
+	dst = slices.Grow(dst, min(strings.Count(s, "&")+1, maxPresized))
+	// Valid UTF-8 cut at ASCII bytes stays valid: one check for the whole
+	// string saves one for each part.
+	valid := utf8.ValidString(s)
 	for s != "" {
 		var pair string
 		pair, s, _ = strings.Cut(s, "&")
@@ -102,11 +111,11 @@ func appendQueryPairs(dst []Param, s string) ([]Param, error) {
 			continue
 		}
 		k, v, _ := strings.Cut(pair, "=")
-		key, err := unescape(k)
+		key, err := unescape(k, valid)
 		if err != nil {
 			return dst, err
 		}
-		value, err := unescape(v)
+		value, err := unescape(v, valid)
 		if err != nil {
 			return dst, err
 		}
@@ -117,36 +126,39 @@ func appendQueryPairs(dst []Param, s string) ([]Param, error) {
 
 // unescape decodes one query component: '+' becomes a space and %XX a byte.
 // It returns s itself, without allocating, when there is nothing to decode.
-func unescape(s string) (string, error) {
-	escaped, ascii := false, true
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '%' || c == '+':
-			escaped = true
-		case c >= utf8.RuneSelf:
-			ascii = false
-		}
+// What it returns must be valid UTF-8; valid says s is known to be.
+func unescape(s string, valid bool) (string, error) {
+	first := strings.IndexByte(s, '%')
+	if plus := strings.IndexByte(s, '+'); plus >= 0 && (first < 0 || plus < first) {
+		first = plus
 	}
-	if !escaped {
-		if !ascii && !utf8.ValidString(s) {
+	if first < 0 {
+		if !valid && !utf8.ValidString(s) {
 			return "", fmt.Errorf("%w: invalid UTF-8", ErrMalformedParams)
 		}
 		return s, nil
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
+	b.WriteString(s[:first])
+	for i := first; i < len(s); {
+		switch s[i] {
 		case '+':
 			b.WriteByte(' ')
+			i++
 		case '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
 				return "", fmt.Errorf("%w: bad percent-escape %q", ErrMalformedParams, clip(s[i:], 3))
 			}
 			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			i += 2
-		default:
-			b.WriteByte(c)
+			i += 3
+		default: // copy the run up to the next escape in one go
+			j := i + 1
+			for j < len(s) && s[j] != '%' && s[j] != '+' {
+				j++
+			}
+			b.WriteString(s[i:j])
+			i = j
 		}
 	}
 	out := b.String()
