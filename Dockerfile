@@ -1,6 +1,6 @@
 # Build: docker build -t answerurl .
 # Run:   docker run -p 8080:8080 -e PLIVO_AUTH_TOKEN=... answerurl
-FROM golang:1.26 AS build
+FROM docker.io/library/golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
