@@ -13,6 +13,7 @@ import (
 
 	"github.com/joho/godotenv"
 
+	"answerurl/handlers"
 	"answerurl/security"
 	"answerurl/xmlresp"
 )
@@ -38,26 +39,27 @@ type Config struct {
 	ReplayStore        string        // REPLAY_STORE: "" or "memory", or a redis:// URL
 	ReplayKeyPrefix    string        // REPLAY_KEY_PREFIX
 	ReplayStoreTimeout time.Duration // REPLAY_STORE_TIMEOUT: each Redis call
+	ReplayLease        time.Duration // how long a claim lasts: RequestTimeout + ReplayStoreTimeout + 1s
 	ReadHeaderTimeout  time.Duration
-	RequestTimeout     time.Duration // read and write timeout of one request
+	RequestTimeout     time.Duration // REQUEST_TIMEOUT: read and write timeout of one request
 	IdleTimeout        time.Duration
 	MaxHeaderBytes     int
-	BareRoute          bool     // LOADTEST_BARE_ROUTE=1: an unverified route, for load tests only
 	Warnings           []string // settings that work but are probably wrong
 	publicBaseURLInput string
 }
 
 // Defaults of the settings that have one.
 const (
-	defaultPort         = "8080"
-	defaultSpeakText    = "Hello, from Plivo"
-	defaultSpeakLoop    = 3
-	defaultSMSReply     = "Thanks, we got your message."
-	defaultShutdown     = 10 * time.Second
-	defaultReplayWindow = 15 * time.Minute // Plivo's last retry comes 7 minutes after the first attempt
-	defaultReplayMax    = 100_000
-	defaultStoreTimeout = time.Second // well under Plivo's 8-second deadline
-	defaultTrustedProxy = "127.0.0.0/8,::1"
+	defaultPort           = "8080"
+	defaultSpeakText      = "Hello, from Plivo"
+	defaultSpeakLoop      = 3
+	defaultSMSReply       = "Thanks, we got your message."
+	defaultShutdown       = 10 * time.Second
+	defaultReplayWindow   = 15 * time.Minute // Plivo's last retry comes 7 minutes after the first attempt
+	defaultReplayMax      = 100_000
+	defaultStoreTimeout   = time.Second // well under Plivo's 8-second deadline
+	defaultRequestTimeout = 15 * time.Second
+	defaultTrustedProxy   = "127.0.0.0/8,::1"
 )
 
 // loadConfig reads the configuration through getenv, falling back to the
@@ -81,7 +83,6 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 		SignalWireKeys:    splitList(getenv("SIGNALWIRE_SIGNING_KEY")),
 		SMSReply:          or(getenv("SMS_REPLY_TEXT"), defaultSMSReply),
 		ReadHeaderTimeout: 5 * time.Second,
-		RequestTimeout:    15 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 		Speak: xmlresp.Speak{
@@ -90,7 +91,6 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 			Language: getenv("SPEAK_LANGUAGE"),
 		},
 		publicBaseURLInput: getenv("PUBLIC_BASE_URL"),
-		BareRoute:          getenv("LOADTEST_BARE_ROUTE") == "1",
 	}
 	var errs []error
 	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
@@ -116,7 +116,7 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 		errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
 	}
 	c.TrustedProxies = proxies
-	c.MaxBodyBytes, err = wholeNumber(getenv, "MAX_BODY_BYTES", 1, security.DefaultMaxBodyBytes)
+	c.MaxBodyBytes, err = wholeNumber(getenv, "MAX_BODY_BYTES", 1, handlers.DefaultMaxBodyBytes)
 	errs = append(errs, err)
 	loop, err := wholeNumber(getenv, "SPEAK_LOOP", 0, defaultSpeakLoop)
 	errs = append(errs, err)
@@ -150,8 +150,17 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 	if c.ReplayStoreTimeout == 0 || c.ReplayStoreTimeout > 3*time.Second {
 		errs = append(errs, fmt.Errorf("REPLAY_STORE_TIMEOUT=%s: set a duration from 1ms to 3s; a verified request makes two store calls within Plivo's 8-second deadline", c.ReplayStoreTimeout))
 	}
-	if c.BareRoute {
-		c.Warnings = append(c.Warnings, "LOADTEST_BARE_ROUTE=1: /bare/speak answers without any verification; for load tests on loopback only")
+	c.RequestTimeout, err = duration(getenv, "REQUEST_TIMEOUT", defaultRequestTimeout)
+	errs = append(errs, err)
+	if c.RequestTimeout == 0 || c.RequestTimeout > 30*time.Second {
+		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%s: set a duration from 1ms to 30s; Plivo waits at most 8 seconds for an answer", c.RequestTimeout))
+	}
+	// A claim outlives the longest request and its store calls, and ends
+	// well before Plivo's first retry (60 s), so that a replica that dies
+	// mid-request does not lock its callback out.
+	c.ReplayLease = c.RequestTimeout + c.ReplayStoreTimeout + time.Second
+	if c.Release && c.PublicBaseURL == nil {
+		c.Warnings = append(c.Warnings, "PUBLIC_BASE_URL is not set: the Host header (or X-Forwarded-Host from a trusted proxy) decides which URL is verified, so a callback the same token signed for another of your hosts is accepted here; set PUBLIC_BASE_URL to the URL Plivo calls, e.g. https://answer.example.com")
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

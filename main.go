@@ -52,7 +52,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	log.Info("listening", "addr", ln.Addr().String(), "release", cfg.Release,
 		"public_base_url", cfg.publicBaseURLInput, "tokens", len(cfg.AuthTokens), "main_account_tokens", len(cfg.MainAccountTokens),
 		"twilio", len(cfg.TwilioAuthTokens) > 0, "signalwire", len(cfg.SignalWireKeys) > 0,
-		"replay_window", cfg.ReplayWindow.String(), "replay_store", storeName(cfg))
+		"replay_window", cfg.ReplayWindow.String(), "replay_lease", cfg.ReplayLease.String(), "replay_store", storeName(cfg))
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
@@ -70,12 +70,13 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 	var guard *replay.Guard
 	var ready func(context.Context) error
 	if cfg.ReplayWindow > 0 {
-		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Log: log}
+		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Lease: cfg.ReplayLease}
 		if cfg.ReplayStore != "" {
 			r, err := replay.NewRedis(cfg.ReplayStore, cfg.ReplayKeyPrefix, cfg.ReplayStoreTimeout)
 			if err != nil {
 				return nil, err
 			}
+			replay.LogRedisTo(log)
 			guard.Store, guard.StoreTimeout, ready = r, cfg.ReplayStoreTimeout, r.Ping
 		}
 	}
@@ -88,7 +89,6 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 		TwilioAuthTokens:      cfg.TwilioAuthTokens,
 		SignalWireSigningKeys: cfg.SignalWireKeys,
 		Replay:                guard,
-		BareRoute:             cfg.BareRoute,
 		Ready:                 ready,
 		Log:                   log,
 	})

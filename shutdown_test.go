@@ -56,7 +56,7 @@ func TestGracefulShutdown(t *testing.T) {
 	var reqs []pending
 	for i := 0; i < inFlight; i++ {
 		form := url.Values{"From": {"1"}, "To": {"2"}, "MessageUUID": {fmt.Sprint("m-", i)}}.Encode()
-		nonce := fmt.Sprint("shutdown-", i)
+		nonce := fmt.Sprint("shutdown", i)
 		sig, _ := security.SignPlivoV2(hostileToken, "http://"+addr+"/receive_sms/", nonce)
 		conn, err := net.Dial("tcp", addr)
 		if err != nil {

@@ -1,26 +1,33 @@
-// Package handlers holds the answer-URL handlers. Each is built by a function
-// that takes what it needs and returns a gin.HandlerFunc; none reads a
-// global. They run only after security.Middleware has verified the request.
+// Package handlers is the web edge of answerurl: the Gin router, the
+// middleware that verifies every callback (reading the bounded body,
+// rebuilding the public URL, calling the security package's verifier), the
+// replay guard's middleware, and the handlers that answer.
+//
+// A handler is built by a function that takes what it needs and returns a
+// gin.HandlerFunc; none reads a global. Handlers run only after their
+// request was verified, and read it with [CallbackFrom].
 package handlers
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"regexp"
 
 	"github.com/gin-gonic/gin"
 
-	"answerurl/security"
 	"answerurl/xmlresp"
 )
 
 // XMLContentType is the content type of every XML answer.
 const XMLContentType = "application/xml; charset=utf-8"
 
-// Speak answers a voice callback with a document rendered once at start-up,
-// since it does not depend on the request: Plivo's <Speak>, or TwiML's <Say>.
-func Speak(doc []byte) gin.HandlerFunc {
+// StaticXML answers with a document rendered once at start-up, for a route
+// whose answer does not depend on the request: /speak/'s <Speak>, or
+// TwiML's <Say>.
+func StaticXML(doc []byte) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Data(http.StatusOK, XMLContentType, doc)
 	}
@@ -35,41 +42,43 @@ type InboundMessage struct {
 	MessageUUID string
 }
 
-// ParseInboundMessage reads an InboundMessage from a verified request: the
-// form body of a POST, plus the query string (all of a GET's parameters).
-func ParseInboundMessage(r *security.Request) (InboundMessage, error) {
-	form, err := r.Form()
-	if err != nil {
-		return InboundMessage{}, err
+// address is one phone number or sender ID, as Plivo sends them in From and
+// To: a number of 2 to 15 digits, with or without a leading '+', or an
+// alphanumeric sender ID of 1 to 11 ASCII letters and digits. Anything else
+// (several numbers joined by '<', which Plivo's dst would send to each,
+// spaces, punctuation) is refused.
+var address = regexp.MustCompile(`^(\+?[0-9]{2,15}|[A-Za-z0-9]{1,11})$`)
+
+// errAddress explains a From or To that is not one address.
+var errAddress = errors.New("From and To must each be one phone number (2 to 15 digits, optional +) or sender ID (1 to 11 letters and digits)")
+
+// ParseInboundMessage reads an InboundMessage from a verified callback's
+// form. From and To must each be one address: V2 signs no body, and From
+// becomes the reply's dst.
+func ParseInboundMessage(cb *Callback) (InboundMessage, error) {
+	form := cb.Form
+	msg := InboundMessage{From: form.Get("From"), To: form.Get("To"), Type: form.Get("Type"),
+		Text: form.Get("Text"), MessageUUID: form.Get("MessageUUID")}
+	if !address.MatchString(msg.From) || !address.MatchString(msg.To) {
+		return msg, errAddress
 	}
-	return InboundMessage{
-		From:        form.Get("From"),
-		To:          form.Get("To"),
-		Type:        form.Get("Type"),
-		Text:        form.Get("Text"),
-		MessageUUID: form.Get("MessageUUID"),
-	}, nil
+	return msg, nil
 }
 
 // ReceiveSMS answers a message callback with a <Message> that sends reply
-// back to the sender. A request without From or To gets 400.
+// back to the sender. A request without a valid From or To gets 400.
 func ReceiveSMS(reply string, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		msg, err := ParseInboundMessage(security.RequestFrom(c))
+		msg, err := ParseInboundMessage(CallbackFrom(c))
 		if err != nil {
-			c.String(http.StatusBadRequest, "bad request: %v\n", err)
-			return
-		}
-		if msg.From == "" || msg.To == "" {
-			c.String(http.StatusBadRequest, "bad request: From and To are required\n")
+			abort(c, http.StatusBadRequest, "bad request: "+err.Error())
 			return
 		}
 		log.Info("message received", "message_uuid", msg.MessageUUID, "from", msg.From,
 			"to", msg.To, "type", msg.Type, "text_bytes", len(msg.Text))
 		doc, err := xmlresp.Render(xmlresp.Message{Src: msg.To, Dst: msg.From, Type: "sms", Text: reply})
 		if err != nil {
-			// Only the sender's numbers vary, so they are what XML cannot carry.
-			c.String(http.StatusBadRequest, "bad request: From or To cannot be answered: %v\n", err)
+			abort(c, http.StatusBadRequest, "bad request: "+err.Error())
 			return
 		}
 		c.Data(http.StatusOK, XMLContentType, doc)
@@ -83,20 +92,19 @@ type TwilioMessage struct {
 }
 
 // parseTwilioMessage reads a TwilioMessage from the form or query, or from
-// a JSON body's string fields (whose signature covered it through bodySHA256).
-func parseTwilioMessage(r *security.Request, contentType string) (TwilioMessage, error) {
-	var msg TwilioMessage
-	if contentType == "application/json" {
-		if err := json.Unmarshal(r.Body, &msg); err != nil {
+// a JSON body's string fields (which the signature covered through
+// bodySHA256).
+func parseTwilioMessage(c *gin.Context) (TwilioMessage, error) {
+	cb := CallbackFrom(c)
+	if c.ContentType() == "application/json" {
+		var msg TwilioMessage
+		if err := json.Unmarshal(cb.Request.Body, &msg); err != nil {
 			return msg, fmt.Errorf("JSON body: From, To, Body and MessageSid must be strings")
 		}
 		return msg, nil
 	}
-	form, err := r.Form()
-	if err != nil {
-		return msg, err
-	}
-	return TwilioMessage{From: form.Get("From"), To: form.Get("To"), Body: form.Get("Body"), MessageSid: form.Get("MessageSid")}, nil
+	f := cb.Form
+	return TwilioMessage{From: f.Get("From"), To: f.Get("To"), Body: f.Get("Body"), MessageSid: f.Get("MessageSid")}, nil
 }
 
 // TwilioSMS answers a Twilio or SignalWire messaging webhook with a TwiML
@@ -104,13 +112,13 @@ func parseTwilioMessage(r *security.Request, contentType string) (TwilioMessage,
 func TwilioSMS(reply string, log *slog.Logger) gin.HandlerFunc {
 	doc := xmlresp.MustRender(xmlresp.TwiMLMessage{Text: reply})
 	return func(c *gin.Context) {
-		msg, err := parseTwilioMessage(security.RequestFrom(c), c.ContentType())
+		msg, err := parseTwilioMessage(c)
 		if err != nil {
-			c.String(http.StatusBadRequest, "bad request: %v\n", err)
+			abort(c, http.StatusBadRequest, "bad request: "+err.Error())
 			return
 		}
 		if msg.From == "" || msg.To == "" {
-			c.String(http.StatusBadRequest, "bad request: From and To are required\n")
+			abort(c, http.StatusBadRequest, "bad request: From and To are required")
 			return
 		}
 		log.Info("message received", "route", c.FullPath(), "message_sid", msg.MessageSid, "from", msg.From, "to", msg.To, "text_bytes", len(msg.Body))

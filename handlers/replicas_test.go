@@ -17,10 +17,10 @@ import (
 
 // replicas are two servers, A and B, each with its own Redis client, sharing
 // one real Redis server, as two replicas behind a load balancer.
-func replicas(t *testing.T) (a, b *guarded, srv *redistest.Server) {
+func replicas(t *testing.T) (a, b *guardedRouter, srv *redistest.Server) {
 	srv = redistest.Start(t)
-	a, b = &guarded{}, &guarded{}
-	for _, g := range []*guarded{a, b} {
+	a, b = &guardedRouter{}, &guardedRouter{}
+	for _, g := range []*guardedRouter{a, b} {
 		store, err := replay.NewRedis(srv.URL(), "answerurl:", 500*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
@@ -39,7 +39,7 @@ func TestReplicasShareTheGuard(t *testing.T) {
 	}
 	// Replayed to B: A's stored answer, and B's handler never runs.
 	w := serve(b.h, smsRequest(t, "n1", smsForm))
-	if w.Code != 200 || w.Body.String() != first.Body.String() || w.Header().Get(replay.HeaderDuplicate) != "1" || b.runs.Load() != 0 {
+	if w.Code != 200 || w.Body.String() != first.Body.String() || w.Header().Get(HeaderDuplicate) != "1" || b.runs.Load() != 0 {
 		t.Fatalf("replay to B: %d %q, B ran %d times", w.Code, w.Body, b.runs.Load())
 	}
 	// A V2 replay with another body, to B: the original answer.
@@ -106,7 +106,7 @@ func TestRedisDown(t *testing.T) {
 		t.Fatalf("before: %d", w.Code)
 	}
 	srv.Stop()
-	for i, r := range []*http.Request{speakRequest(t, "during-1"), smsRequest(t, "during-2", smsForm)} {
+	for i, r := range []*http.Request{speakRequest(t, "during1"), smsRequest(t, "during2", smsForm)} {
 		w := serve(a.h, r)
 		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || strings.Contains(w.Body.String(), "<Response") {
 			t.Fatalf("request %d with Redis down: %d %q", i, w.Code, w.Body)
@@ -115,18 +115,18 @@ func TestRedisDown(t *testing.T) {
 	if a.runs.Load() != 1 {
 		t.Fatalf("a handler ran unguarded: %d runs", a.runs.Load())
 	}
-	if w := serve(a.h, httptest.NewRequest("GET", "/readyz", nil)); w.Code != http.StatusServiceUnavailable {
+	if w := serve(a.h, httptest.NewRequest("GET", "/readyz", nil)); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "unreachable") {
 		t.Fatalf("/readyz with Redis down: %d", w.Code)
 	}
 	if w := serve(a.h, httptest.NewRequest("GET", "/healthz", nil)); w.Code != 200 {
 		t.Fatalf("/healthz with Redis down: %d", w.Code)
 	}
 	// Unsigned traffic is still refused as before, without touching Redis.
-	r := httptest.NewRequest("GET", "/speak/", nil)
+	r := httptest.NewRequest("GET", "/t/speak/", nil)
 	if w := serve(a.h, r); w.Code != 403 {
 		t.Fatalf("unsigned with Redis down: %d", w.Code)
 	}
-	if !strings.Contains(a.logs.String(), "replay store unreachable") {
+	if !strings.Contains(a.logs.String(), "replay store failed") {
 		t.Error("the outage is not logged")
 	}
 

@@ -50,7 +50,7 @@ func (s *syncBuffer) String() string {
 
 // testRouter returns the real router, configured as in production unless
 // change says otherwise, and the log it writes.
-func testRouter(t testing.TB, change func(*Options)) (http.Handler, *syncBuffer) {
+func testRouter(t testing.TB, change func(*Options)) (*Router, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
 	o := Options{
@@ -169,10 +169,11 @@ func TestAnswerURLs(t *testing.T) {
 		{"speak malformed form", call{method: "POST", target: "http://example.com/speak/", contentType: form, body: "From=%zz"}, 400, ""},
 		{"speak malformed JSON", call{method: "POST", target: "http://example.com/speak/", contentType: "application/json", body: `{"From":`}, 400, ""},
 		{"speak JSON array", call{method: "POST", target: "http://example.com/speak/", contentType: "application/json", body: `["x"]`}, 400, ""},
-		{"speak malformed query", call{method: "GET", target: "http://example.com/speak/?a=%zz"}, 400, ""},
+		{"speak malformed query", call{method: "GET", target: "http://example.com/speak/?a=%zz", noSign: true,
+			header: map[string]string{security.HeaderPlivoV3: "AAAA", security.HeaderPlivoV3Nonce: nonce}}, 400, ""},
 		{"speak unsupported content type", call{method: "POST", target: "http://example.com/speak/", contentType: "text/plain", body: "hi"}, 415, ""},
 		{"speak body too large", call{method: "POST", target: "http://example.com/speak/", contentType: form,
-			body: "a=" + strings.Repeat("x", security.DefaultMaxBodyBytes)}, 413, ""},
+			body: "a=" + strings.Repeat("x", DefaultMaxBodyBytes)}, 413, ""},
 		{"speak PUT", call{method: "PUT", target: "http://example.com/speak/"}, 405, ""},
 		{"speak DELETE", call{method: "DELETE", target: "http://example.com/speak"}, 405, ""},
 
@@ -189,7 +190,13 @@ func TestAnswerURLs(t *testing.T) {
 		{"sms missing From", call{method: "POST", target: "http://example.com/receive_sms/", contentType: form,
 			body: "To=1&Text=hi", v2: true}, 400, ""},
 		{"sms unanswerable From", call{method: "POST", target: "http://example.com/receive_sms/", contentType: form,
-			body: "To=1&From=%01", v2: true}, 400, ""},
+			body: "To=14155550111&From=%01", v2: true}, 400, ""},
+		{"sms From holding several recipients", call{method: "POST", target: "http://example.com/receive_sms/", contentType: form,
+			body: "To=14155550111&From=15550000001%3C15550000002", v2: true}, 400, ""},
+		{"sms To holding a space", call{method: "POST", target: "http://example.com/receive_sms/", contentType: form,
+			body: "To=1415+5550111&From=15550000001", v2: true}, 400, ""},
+		{"sms alphanumeric sender ID", call{method: "POST", target: "http://example.com/receive_sms/", contentType: form,
+			body: "To=14155550111&From=PLIVO&MessageUUID=m-9", v2: true}, 200, "receive_sms_sender_id.xml"},
 		{"sms JSON body", call{method: "POST", target: "http://example.com/receive_sms/", contentType: "application/json",
 			body: `{"From":"14155550100","To":"14155550111","Type":"sms","Text":"hi","MessageUUID":"m-1"}`, v2: true}, 200, "receive_sms.xml"},
 		{"sms PATCH", call{method: "PATCH", target: "http://example.com/receive_sms/", v2: true}, 405, ""},
@@ -314,6 +321,8 @@ func TestBodyLimit(t *testing.T) {
 	r := httptest.NewRequest("POST", "http://example.com/speak/", io.MultiReader(strings.NewReader("From=12345678")))
 	r.ContentLength = -1
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set(security.HeaderPlivoV3, "AAAA")
+	r.Header.Set(security.HeaderPlivoV3Nonce, nonce)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	if w.Code != 413 {

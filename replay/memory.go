@@ -1,7 +1,6 @@
 package replay
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"strconv"
@@ -10,106 +9,116 @@ import (
 )
 
 // Memory is an in-process Store: the default, with nothing to run. It holds
-// at most a fixed number of keys; every key expires with the window it was
-// claimed for, and at the bound new claims fail with ErrFull instead of
-// evicting a key early, which would let a replay through.
+// at most a fixed number of keys; at the bound new claims fail with ErrFull
+// instead of evicting a key early, which would let a replay through.
 //
-// A busy window holds hundreds of thousands of keys, so entries hold no
-// pointers for the garbage collector to scan: keys are kept as digests, and
-// identical answers (a static answer, for every request) are stored once.
+// Memory follows the live keys and their answers and nothing more: a key
+// is dropped when its lease or window ends, and an answer when no key refers
+// to it. Keys are kept as 16-byte digests in entries that hold no pointers,
+// so that a busy window of hundreds of thousands of keys costs the garbage
+// collector nothing to scan; an answer shared by many keys (a static one,
+// such as /speak/'s) is stored once.
 type Memory struct {
 	mu      sync.Mutex
 	max     int
-	entries map[memKey]memEntry
-	queue   []queued // claims in the order made: expiry order, for one window
-	head    int      // queue[head:] are live or not yet swept
-	answers []Answer // distinct stored answers; entries refer to them by index
-	owners  uint64
-	now     func() time.Time
+	entries map[digest]entry
+	answers map[digest]*sharedAnswer
+	// Every claim lasts the same lease and every answer the same window, so
+	// a queue of each, in the order written, is in expiry order.
+	leases, windows expiryQueue
+	owners          uint64
+	now             func() time.Time
 }
 
-type memKey [16]byte
+type digest [16]byte
 
-type memEntry struct {
-	owner   uint64
-	answer  int32 // index in answers plus one; 0 while in flight
-	expires int64 // unix nanoseconds
+func digestOf(parts ...string) digest {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return digest(h.Sum(nil))
 }
 
-type queued struct {
-	key     memKey
-	expires int64
+// entry is one key: in flight for owner, or answered.
+type entry struct {
+	owner    uint64
+	answered bool
+	answer   digest // in answers, when answered
+	expires  int64  // unix nanoseconds
+}
+
+type sharedAnswer struct {
+	Answer
+	refs int // entries that refer to it
 }
 
 // NewMemory returns a store that holds at most maxEntries keys.
 func NewMemory(maxEntries int) *Memory {
-	return &Memory{max: maxEntries, entries: map[memKey]memEntry{}, now: time.Now}
-}
-
-func digestKey(k string) memKey {
-	sum := sha256.Sum256([]byte(k))
-	return memKey(sum[:16])
+	return &Memory{max: maxEntries, entries: map[digest]entry{}, answers: map[digest]*sharedAnswer{}, now: time.Now}
 }
 
 // Claim implements Store.
-func (m *Memory) Claim(_ context.Context, keys []string, window time.Duration) (Claim, error) {
-	ks := make([]memKey, len(keys))
+func (m *Memory) Claim(_ context.Context, keys []string, lease time.Duration) (Claim, error) {
+	ds := make([]digest, len(keys))
 	for i, k := range keys {
-		ks[i] = digestKey(k)
+		ds[i] = digestOf(k)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now().UnixNano()
 	m.sweep(now)
-	for _, k := range ks {
-		if e, ok := m.entries[k]; ok && e.expires > now {
-			if e.answer > 0 {
-				return Claim{State: Answered, Answer: m.answers[e.answer-1], Keys: keys}, nil
+	for _, d := range ds {
+		if e, ok := m.entries[d]; ok && e.expires > now {
+			if e.answered {
+				return Claim{State: Answered, Answer: m.answers[e.answer].Answer, Keys: keys}, nil
 			}
 			return Claim{State: InFlight, Keys: keys}, nil
 		}
 	}
-	if len(m.entries)+len(ks) > m.max {
+	if len(m.entries)+len(ds) > m.max {
 		return Claim{}, ErrFull
 	}
 	m.owners++
-	expires := now + window.Nanoseconds()
-	for _, k := range ks {
-		m.entries[k] = memEntry{owner: m.owners, expires: expires}
-		m.queue = append(m.queue, queued{k, expires})
+	expires := now + lease.Nanoseconds()
+	for _, d := range ds {
+		m.drop(d)
+		m.entries[d] = entry{owner: m.owners, expires: expires}
+		m.leases.push(d, expires)
 	}
 	return Claim{State: Unseen, Owner: strconv.FormatUint(m.owners, 10), Keys: keys}, nil
 }
 
 // Complete implements Store.
-func (m *Memory) Complete(_ context.Context, c Claim, a Answer) error {
+func (m *Memory) Complete(_ context.Context, c Claim, a Answer, window time.Duration) error {
 	owner, _ := strconv.ParseUint(c.Owner, 10, 64)
+	answer := digestOf(strconv.Itoa(a.Status), a.ContentType, string(a.Body))
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	idx := int32(0)
+	now := m.now().UnixNano()
+	m.sweep(now)
+	expires := now + window.Nanoseconds()
+	stored := false
 	for _, key := range c.Keys {
-		k := digestKey(key)
-		if e, ok := m.entries[k]; ok && e.owner == owner && e.answer == 0 {
-			if idx == 0 {
-				idx = m.intern(a)
-			}
-			e.answer = idx
-			m.entries[k] = e
+		d := digestOf(key)
+		if e, ok := m.entries[d]; !ok || e.owner != owner || e.answered || e.expires <= now {
+			continue // the lease ran out: the key is gone or someone else's
 		}
+		shared := m.answers[answer]
+		if shared == nil {
+			shared = &sharedAnswer{Answer: Answer{a.Status, a.ContentType, append([]byte(nil), a.Body...)}}
+			m.answers[answer] = shared
+		}
+		shared.refs++
+		m.entries[d] = entry{owner: owner, answered: true, answer: answer, expires: expires}
+		m.windows.push(d, expires)
+		stored = true
+	}
+	if !stored {
+		return ErrLost
 	}
 	return nil
-}
-
-// intern returns the index (plus one) of an answer equal to a, adding it if
-// none is. Distinct answers are few: one per route for static ones.
-func (m *Memory) intern(a Answer) int32 {
-	for i := len(m.answers) - 1; i >= 0 && i >= len(m.answers)-8; i-- {
-		if b := m.answers[i]; b.Status == a.Status && b.ContentType == a.ContentType && bytes.Equal(b.Body, a.Body) {
-			return int32(i + 1)
-		}
-	}
-	m.answers = append(m.answers, Answer{a.Status, a.ContentType, bytes.Clone(a.Body)})
-	return int32(len(m.answers))
 }
 
 // Release implements Store.
@@ -118,55 +127,67 @@ func (m *Memory) Release(_ context.Context, c Claim) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, key := range c.Keys {
-		k := digestKey(key)
-		if e, ok := m.entries[k]; ok && e.owner == owner && e.answer == 0 {
-			delete(m.entries, k)
+		d := digestOf(key)
+		if e, ok := m.entries[d]; ok && e.owner == owner && !e.answered {
+			delete(m.entries, d)
 		}
 	}
 	return nil
 }
 
-// Lookup implements Store.
-func (m *Memory) Lookup(_ context.Context, key string) (State, Answer, error) {
-	k := digestKey(key)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now().UnixNano()
-	m.sweep(now)
-	e, ok := m.entries[k]
-	switch {
-	case !ok || e.expires <= now:
-		return Unseen, Answer{}, nil
-	case e.answer == 0:
-		return InFlight, Answer{}, nil
-	}
-	return Answered, m.answers[e.answer-1], nil
-}
-
-// Len reports how many keys the store holds.
-func (m *Memory) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.entries)
-}
-
-// sweep drops expired keys, oldest first. The guard claims every key for the
-// same window, so the queue is in expiry order and the sweep stops at the
-// first live key; lookups check expiry themselves, so correctness does not
-// depend on that order, only how soon memory is reclaimed.
+// sweep drops the keys whose lease or window ended before now.
 func (m *Memory) sweep(now int64) {
-	for m.head < len(m.queue) && m.queue[m.head].expires <= now {
-		q := m.queue[m.head]
-		if e, ok := m.entries[q.key]; ok && e.expires == q.expires {
-			delete(m.entries, q.key)
+	for _, q := range []*expiryQueue{&m.leases, &m.windows} {
+		for d, expires := range q.popExpired(now) {
+			if e, ok := m.entries[d]; ok && e.expires == expires {
+				m.drop(d)
+			}
 		}
-		m.head++
 	}
-	if m.head > 1024 && m.head > len(m.queue)/2 { // reclaim the swept half
-		m.queue = append(m.queue[:0], m.queue[m.head:]...)
-		m.head = 0
+}
+
+// drop deletes a key, and its answer when no other key refers to it.
+func (m *Memory) drop(d digest) {
+	e, ok := m.entries[d]
+	if !ok {
+		return
 	}
-	if len(m.entries) == 0 && len(m.answers) > 64 {
-		m.answers = nil // every entry is gone: forget the answers too
+	delete(m.entries, d)
+	if shared := m.answers[e.answer]; e.answered && shared != nil {
+		if shared.refs--; shared.refs == 0 {
+			delete(m.answers, e.answer)
+		}
+	}
+}
+
+// expiryQueue holds keys in the order they expire.
+type expiryQueue struct {
+	items []queued
+	head  int // items[head:] are not yet expired
+}
+
+type queued struct {
+	key     digest
+	expires int64
+}
+
+func (q *expiryQueue) push(d digest, expires int64) {
+	q.items = append(q.items, queued{d, expires})
+}
+
+// popExpired yields and removes the keys that expired before now.
+func (q *expiryQueue) popExpired(now int64) func(yield func(digest, int64) bool) {
+	return func(yield func(digest, int64) bool) {
+		for q.head < len(q.items) && q.items[q.head].expires <= now {
+			it := q.items[q.head]
+			q.head++
+			if !yield(it.key, it.expires) {
+				break
+			}
+		}
+		if q.head > 1024 && q.head > len(q.items)/2 { // reclaim the popped half
+			q.items = append(q.items[:0], q.items[q.head:]...)
+			q.head = 0
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -15,10 +16,12 @@ import (
 
 // Redis is a Store shared by several replicas, on Redis or Valkey. Every
 // step is one atomic script, so there is no read-then-write race between
-// replicas: a claim is SET NX PX on each key (all or none), an answer
-// replaces the claim with the key's remaining expiry (KEEPTTL), and a release
-// deletes a key only if this claim still holds it. Keys expire with their
-// window, so Redis holds at most one window of traffic.
+// replicas: a claim is SET NX PX lease on each key (all or none); an answer
+// replaces the claim, for the window, only where this claim still holds the
+// key; a release deletes a key only where this claim still holds it. A
+// replica that dies mid-request leaves keys that expire with their lease;
+// answers expire with their window, so Redis holds at most one window of
+// traffic.
 //
 // It needs one Redis primary (or a cluster with all of a request's keys in one
 // slot, which it does not arrange).
@@ -26,6 +29,9 @@ type Redis struct {
 	client *redis.Client
 	prefix string
 }
+
+// ErrRedisAuth means Redis refused the user or password of REPLAY_STORE.
+var ErrRedisAuth = errors.New("Redis refused the user or password: check REPLAY_STORE (redis://user:password@host:6379/0)")
 
 // NewRedis connects lazily to the Redis at rawURL (redis://[user:password@]host:port/db,
 // or rediss:// for TLS); it does not fail when Redis is down, so a server can
@@ -44,8 +50,33 @@ func NewRedis(rawURL, keyPrefix string, timeout time.Duration) (*Redis, error) {
 // Close closes the connections.
 func (r *Redis) Close() error { return r.client.Close() }
 
-// Ping reports whether Redis answers, for a readiness check.
-func (r *Redis) Ping(ctx context.Context) error { return r.client.Ping(ctx).Err() }
+// Ping reports whether Redis answers, for a readiness check: nil, an error
+// wrapping ErrRedisAuth when it refuses the credentials, or one that says
+// it is unreachable.
+func (r *Redis) Ping(ctx context.Context) error { return classify(r.client.Ping(ctx).Err()) }
+
+// classify tells a refused password from an unreachable server.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "WRONGPASS") || strings.HasPrefix(msg, "NOAUTH") ||
+		strings.Contains(msg, "invalid password") || strings.Contains(msg, "invalid username-password") {
+		return fmt.Errorf("%w (%v)", ErrRedisAuth, err)
+	}
+	return fmt.Errorf("unreachable: %w", err)
+}
+
+// LogRedisTo sends the lines the Redis client library logs on its own (about
+// its connection pool) to log at debug level, instead of to standard error
+// unformatted. It changes the library's one global logger.
+func LogRedisTo(log *slog.Logger) { redis.SetLogger(redisLogger{log}) }
+
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
+}
 
 // Values stored under a key: "F" + owner while in flight, "A" + owner + " " +
 // status + " " + content type + "\n" + body once answered.
@@ -62,15 +93,18 @@ for i, k in ipairs(KEYS) do
 end
 return ''`)
 
-// completeScript stores the answer in every key this claim still holds,
-// keeping each key's remaining expiry.
+// completeScript stores the answer, for the window, in every key this claim
+// still holds, and returns how many it stored. A key whose lease ran out is
+// gone or another claim's: it is left as it is.
 var completeScript = redis.NewScript(`
+local stored = 0
 for _, k in ipairs(KEYS) do
   if redis.call('GET', k) == 'F' .. ARGV[1] then
-    redis.call('SET', k, ARGV[2], 'KEEPTTL')
+    redis.call('SET', k, ARGV[2], 'PX', ARGV[3])
+    stored = stored + 1
   end
 end
-return 1`)
+return stored`)
 
 // releaseScript deletes every key this claim still holds in flight.
 var releaseScript = redis.NewScript(`
@@ -88,11 +122,11 @@ func (r *Redis) keys(keys []string) []string {
 }
 
 // Claim implements Store.
-func (r *Redis) Claim(ctx context.Context, keys []string, window time.Duration) (Claim, error) {
+func (r *Redis) Claim(ctx context.Context, keys []string, lease time.Duration) (Claim, error) {
 	owner := newOwner()
-	v, err := claimScript.Run(ctx, r.client, r.keys(keys), owner, window.Milliseconds()).Text()
+	v, err := claimScript.Run(ctx, r.client, r.keys(keys), owner, lease.Milliseconds()).Text()
 	if err != nil {
-		return Claim{}, fmt.Errorf("redis claim: %w", err)
+		return Claim{}, fmt.Errorf("redis claim: %w", classify(err))
 	}
 	if v == "" {
 		return Claim{State: Unseen, Owner: owner, Keys: keys}, nil
@@ -102,9 +136,13 @@ func (r *Redis) Claim(ctx context.Context, keys []string, window time.Duration) 
 }
 
 // Complete implements Store.
-func (r *Redis) Complete(ctx context.Context, c Claim, a Answer) error {
-	if err := completeScript.Run(ctx, r.client, r.keys(c.Keys), c.Owner, encode(c.Owner, a)).Err(); err != nil {
-		return fmt.Errorf("redis complete: %w", err)
+func (r *Redis) Complete(ctx context.Context, c Claim, a Answer, window time.Duration) error {
+	stored, err := completeScript.Run(ctx, r.client, r.keys(c.Keys), c.Owner, encode(c.Owner, a), window.Milliseconds()).Int()
+	switch {
+	case err != nil:
+		return fmt.Errorf("redis complete: %w", classify(err))
+	case stored == 0:
+		return ErrLost
 	}
 	return nil
 }
@@ -112,21 +150,9 @@ func (r *Redis) Complete(ctx context.Context, c Claim, a Answer) error {
 // Release implements Store.
 func (r *Redis) Release(ctx context.Context, c Claim) error {
 	if err := releaseScript.Run(ctx, r.client, r.keys(c.Keys), c.Owner).Err(); err != nil {
-		return fmt.Errorf("redis release: %w", err)
+		return fmt.Errorf("redis release: %w", classify(err))
 	}
 	return nil
-}
-
-// Lookup implements Store.
-func (r *Redis) Lookup(ctx context.Context, key string) (State, Answer, error) {
-	v, err := r.client.Get(ctx, r.prefix+key).Result()
-	if errors.Is(err, redis.Nil) {
-		return Unseen, Answer{}, nil
-	}
-	if err != nil {
-		return Unseen, Answer{}, fmt.Errorf("redis lookup: %w", err)
-	}
-	return decode(v)
 }
 
 func encode(owner string, a Answer) string {

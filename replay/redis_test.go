@@ -20,26 +20,33 @@ func newTestRedis(t *testing.T, srv *redistest.Server) *Redis {
 }
 
 func TestRedisStore(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	testStore(t, newTestRedis(t, srv))
 }
 
-// TestRedisKeys: keys are namespaced, hold no secret, and expire with the
-// window, the answer keeping the claim's remaining expiry.
+// TestRedisKeys: keys are namespaced and hold no secret; a claim expires
+// with its lease, an answer with the window.
 func TestRedisKeys(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	r := newTestRedis(t, srv)
 	ctx := context.Background()
-	key := NonceKey("plivo-v3", "12345678901234567890")
-	c, err := r.Claim(ctx, []string{key}, 10*time.Second)
+	key := Key("plivo-v3", "nonce", "12345678901234567890")
+	c, err := r.Claim(ctx, []string{key}, 17*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
-	r.Complete(ctx, c, Answer{Status: 200, ContentType: "application/xml", Body: []byte("<Response/>")})
-	pttl, _ := strconv.Atoi(strings.TrimPrefix(srv.Do("PTTL", "test:"+key), ":"))
-	if pttl <= 0 || pttl > 9800 {
-		t.Errorf("PTTL after the answer = %d ms, want the remaining window (< 9800)", pttl)
+	pttl := func() int {
+		n, _ := strconv.Atoi(strings.TrimPrefix(srv.Do("PTTL", "test:"+key), ":"))
+		return n
+	}
+	if p := pttl(); p <= 16000 || p > 17000 {
+		t.Errorf("PTTL of a claim = %d ms, want the lease (17 s)", p)
+	}
+	r.Complete(ctx, c, Answer{Status: 200, ContentType: "application/xml", Body: []byte("<Response/>")}, 15*time.Minute)
+	if p := pttl(); p <= 14*60*1000 || p > 15*60*1000 {
+		t.Errorf("PTTL of an answer = %d ms, want the window (15 min)", p)
 	}
 	if got := srv.Do("KEYS", "*"); !strings.HasPrefix(got, "*1") {
 		t.Errorf("want exactly one key, got %s", got)
@@ -52,6 +59,7 @@ func TestRedisKeys(t *testing.T) {
 // TestRedisOutage: with Redis down every call fails fast with an error; once
 // it is back, the same client works again without a restart.
 func TestRedisOutage(t *testing.T) {
+	t.Parallel()
 	srv := redistest.Start(t)
 	r := newTestRedis(t, srv)
 	ctx := context.Background()

@@ -35,12 +35,15 @@ func (v conformanceVector) request(t *testing.T) *Request {
 	for k, val := range v.Headers {
 		r.Header.Set(k, val)
 	}
+	if v.ContentType != "" {
+		r.Header.Set("Content-Type", v.ContentType)
+	}
 	mt, _, _ := mime.ParseMediaType(v.ContentType)
 	var err error
 	switch {
 	case v.Body == "":
 	case mt == "application/x-www-form-urlencoded":
-		r.Params, err = ParseForm(v.Body)
+		r.Params, err = ParseQuery(v.Body)
 	case mt == "application/json" && v.Kind == "plivo-v3":
 		r.Params, err = ParseJSONParams(r.Body)
 	}
@@ -100,7 +103,7 @@ func TestConformanceVectors(t *testing.T) {
 					t.Errorf("%s: differs from %s without saying whom it follows", v.ID, v.SDK)
 				}
 			}
-			err := v.verifier(t).Verify(v.request(t))
+			_, err := v.verifier(t).Verify(v.request(t))
 			if got := err == nil; got != v.ExpectValid {
 				t.Errorf("%s (%s): valid = %v (%v), want %v; %s %s", v.ID, v.Note, got, err, v.ExpectValid, v.Method, v.URL)
 			}

@@ -35,7 +35,7 @@ func Diagnose(v Verifier, r *Request, hr *http.Request, res ResolvedURL) Diagnos
 
 	schemes := []string{scheme, map[string]string{"http": "https", "https": "http"}[scheme]}
 	hosts := []string{host}
-	for _, h := range []string{firstValue(hr.Header.Get("X-Forwarded-Host")), hr.Host, hostWithoutPort(host)} {
+	for _, h := range []string{lastValue(hr.Header, "X-Forwarded-Host"), hr.Host, hostWithoutPort(host)} {
 		if validHost(h) && !slices.Contains(hosts, h) {
 			hosts = append(hosts, h)
 		}
@@ -55,7 +55,7 @@ func Diagnose(v Verifier, r *Request, hr *http.Request, res ResolvedURL) Diagnos
 					}
 					try := *r
 					try.URL = candidate
-					if v.Verify(&try) == nil {
+					if _, err := v.Verify(&try); err == nil {
 						return Diagnosis{WouldVerify: candidate, Hint: hint(res, hr, s, h, p, scheme, host, path)}
 					}
 				}
@@ -71,8 +71,8 @@ func Diagnose(v Verifier, r *Request, hr *http.Request, res ResolvedURL) Diagnos
 func hint(res ResolvedURL, hr *http.Request, scheme, host, path, gotScheme, gotHost, gotPath string) string {
 	var why []string
 	peer := peerIP(res.Peer)
-	forwardedProto := strings.ToLower(firstValue(hr.Header.Get("X-Forwarded-Proto")))
-	forwardedHost := firstValue(hr.Header.Get("X-Forwarded-Host"))
+	forwardedProto := strings.ToLower(lastValue(hr.Header, "X-Forwarded-Proto"))
+	forwardedHost := lastValue(hr.Header, "X-Forwarded-Host")
 	public := scheme + "://" + host
 	fix := "set PUBLIC_BASE_URL=" + public
 	if res.SchemeFrom == FromBase {

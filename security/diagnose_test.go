@@ -19,7 +19,7 @@ func TestDiagnoseNeverAccepts(t *testing.T) {
 	hr.Header.Set(HeaderPlivoV2Nonce, testNonce)
 	res := PublicURL{}.Resolve(hr)
 	r := &Request{Method: "POST", URL: res.URL, Header: hr.Header}
-	if err := v.Verify(r); err == nil {
+	if _, err := v.Verify(r); err == nil {
 		t.Fatal("the request verified as received")
 	}
 	d := Diagnose(v, r, hr, res)
@@ -31,7 +31,7 @@ func TestDiagnoseNeverAccepts(t *testing.T) {
 			t.Errorf("hint %q lacks %q", d.Hint, want)
 		}
 	}
-	if r.URL != res.URL || v.Verify(r) == nil {
+	if _, err := v.Verify(r); r.URL != res.URL || err == nil {
 		t.Error("Diagnose changed the request or its verdict")
 	}
 }

@@ -1,20 +1,23 @@
 // Package security verifies the signatures that telephony providers put on
-// their webhook requests: Plivo's V3 (voice) and V2 (messages), Twilio's
-// X-Twilio-Signature and SignalWire's X-SignalWire-Signature.
+// their webhook requests: Plivo's V3 (voice callbacks) and V2 (message
+// callbacks), Twilio's X-Twilio-Signature and SignalWire's
+// X-SignalWire-Signature. It depends on the standard library only.
 //
-// The core is pure: a [Request] holds what the provider signed (method,
-// public URL, body parameters, headers, raw body) and a [Verifier] returns
-// nil or an error that says what was wrong. All four schemes satisfy the one
-// interface. Errors wrap the sentinels below, so callers test them with
-// [errors.Is], and never carry a secret. The Sign functions compute what the
-// provider sends, for tests and for clients that imitate a provider.
+// Each scheme is one file that reads top to bottom next to the provider's
+// documentation: plivo_v3.go, plivo_v2.go, twilio.go. A [Request] holds what
+// the provider signed (method, public URL, parameters, headers, raw body);
+// a [Verifier] checks it and returns the [Digest] of the string its
+// signature covers, or an error wrapping one of the sentinel errors, which
+// callers compare with [errors.Is] and which never carry a secret. The Sign
+// functions compute what a provider sends, for tests and for clients that
+// imitate one.
 //
-// At the edge, [Middleware] is a thin Gin adapter: it reads the body once,
-// parses it into [Params], rebuilds the public URL ([PublicURL]) and calls
-// the verifier; a failure is answered 403 and, for a mismatch, explained by
-// [Diagnose] in the server's log.
+// A verifier is pure: nothing here knows about an HTTP framework. The web
+// layer reads the body, rebuilds the public URL with [PublicURL], builds the
+// Request and calls the verifier; on a mismatch, [Diagnose] explains in the
+// server's log what was probably wrong.
 //
 // The algorithms follow the providers' own SDKs byte for byte
 // (testdata/vectors); where Plivo's SDKs disagree, this package follows
-// plivo-python (see the README).
+// plivo-python, which matches Plivo's documentation and test vectors.
 package security

@@ -9,10 +9,16 @@ var (
 	ErrNoSignature = errors.New("no signature header")
 	// ErrNoNonce means a Plivo signature header came without its nonce header.
 	ErrNoNonce = errors.New("no nonce header")
+	// ErrBadNonce means a Plivo nonce is not a plain token of ASCII letters
+	// and digits, as Plivo sends; see [ValidNonce].
+	ErrBadNonce = errors.New("malformed nonce")
 	// ErrMismatch means signatures were present but none matched: the token,
 	// the URL the server rebuilt, or the parameters differ from what the
 	// provider signed.
 	ErrMismatch = errors.New("signature mismatch")
+	// ErrUnsignedBody means the request has a body its signature does not
+	// cover: a Twilio or SignalWire JSON body without bodySHA256 in the URL.
+	ErrUnsignedBody = errors.New("body not covered by the signature")
 	// ErrBadURL means the URL to verify against could not be parsed.
 	ErrBadURL = errors.New("invalid URL")
 	// ErrMalformedParams means a query string, form body or JSON body could

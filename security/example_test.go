@@ -18,19 +18,20 @@ func ExamplePlivoV3_Verify() {
 	req := &security.Request{
 		Method: "POST",
 		URL:    "https://answer.example.com/speak/",
-		Params: security.NewParams(url.Values{
+		Params: url.Values{
 			"From": {"14155550100"}, "To": {"14155550111"},
 			"CallUUID": {"c0ffee00-0000-4000-8000-000000000001"}, "Direction": {"inbound"},
-		}),
+		},
 		Header: http.Header{
 			"X-Plivo-Signature-V3":       {"6yTU6TIMXafD9CAnSh6lHp41iGp5KaREaTvB/0/2/fs="},
 			"X-Plivo-Signature-V3-Nonce": {"05429567804466091622"},
 		},
 	}
-	fmt.Println(v.Verify(req))
+	_, err = v.Verify(req)
+	fmt.Println(err)
 
-	req.Params[2].Value = "14155550199" // tamper with From (keys are sorted: CallUUID, Direction, From, To)
-	err = v.Verify(req)
+	req.Params.Set("From", "14155550199") // tamper with the caller's number
+	_, err = v.Verify(req)
 	fmt.Println(errors.Is(err, security.ErrMismatch))
 	// Output:
 	// <nil>
@@ -55,11 +56,11 @@ func ExampleParseQuery() {
 func ExampleTwilio() {
 	v, _ := security.NewTwilio("12345")
 	var verifier security.Verifier = v
-	err := verifier.Verify(&security.Request{
+	_, err := verifier.Verify(&security.Request{
 		Method: "POST",
 		URL:    "https://mycompany.com/myapp.php?foo=1&bar=2",
-		Params: security.NewParams(url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"},
-			"Digits": {"1234"}, "From": {"+12349013030"}, "To": {"+18005551212"}}),
+		Params: url.Values{"CallSid": {"CA1234567890ABCDE"}, "Caller": {"+12349013030"},
+			"Digits": {"1234"}, "From": {"+12349013030"}, "To": {"+18005551212"}},
 		Header: http.Header{"X-Twilio-Signature": {"0/KCTR6DLpKmkAf8muzZqo1nDgQ="}},
 	})
 	fmt.Println(err)

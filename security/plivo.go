@@ -3,7 +3,7 @@ package security
 import (
 	"crypto/sha256"
 	"fmt"
-	"strings"
+	"net/http"
 )
 
 // PlivoTokens are the secrets a Plivo verifier accepts. Each list may hold
@@ -18,127 +18,95 @@ type PlivoTokens struct {
 	MainAccountTokens []string
 }
 
-// plivoScheme is what V3 and V2 share: the keys, the headers, and the checks
-// around the signed string that each builds its own way.
+// MaxNonceLength is the longest nonce accepted. Plivo's are 20 digits.
+const MaxNonceLength = 64
+
+// ValidNonce reports whether nonce is a plain token, as Plivo sends: 1 to
+// [MaxNonceLength] ASCII letters and digits (Plivo's documentation and every
+// SDK test vector show digits only).
+//
+// The rule matters for more than tidiness. Plivo signs URL + nonce (V2) and
+// ... + "." + nonce (V3) with nothing of fixed length in between, so a nonce
+// holding '/' or '.' would let the same signed string be cut into another
+// request and another nonce. A nonce with neither leaves one way to cut it.
+func ValidNonce(nonce string) bool {
+	if nonce == "" || len(nonce) > MaxNonceLength {
+		return false
+	}
+	for _, c := range []byte(nonce) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// plivoScheme is what V3 and V2 share: three headers and the tokens.
 type plivoScheme struct {
-	ring      *keyring
-	nAccount  int // ring's secrets: the account tokens, then the main-account ones
-	signature string
-	main      string
-	nonce     string
-	message   func(s *scratch, r *Request, base, query, nonce string) error
+	signature, mainSignature, nonce string // header names, canonical
+	keys                            keyring // the account's tokens, then the main account's
+	nAccount                        int
 }
 
-func newPlivoScheme(t PlivoTokens, signature, main, nonce string,
-	message func(*scratch, *Request, string, string, string) error) (*plivoScheme, error) {
-	account := nonEmpty(t.AuthTokens)
-	all := append(account, nonEmpty(t.MainAccountTokens)...)
-	if len(all) == 0 {
-		return nil, fmt.Errorf("%w: give at least one Plivo auth token", ErrNoToken)
+func newPlivoScheme(t PlivoTokens, signature, mainSignature, nonce string) (plivoScheme, error) {
+	account := newSecrets(sha256.New, t.AuthTokens)
+	p := plivoScheme{signature: signature, mainSignature: mainSignature, nonce: nonce,
+		keys: append(account, newSecrets(sha256.New, t.MainAccountTokens)...), nAccount: len(account)}
+	if len(p.keys) == 0 {
+		return p, fmt.Errorf("%w: give at least one Plivo auth token", ErrNoToken)
 	}
-	return &plivoScheme{ring: newKeyring(sha256.New, all), nAccount: len(account),
-		signature: signature, main: main, nonce: nonce, message: message}, nil
+	return p, nil
 }
 
-func (p *plivoScheme) verify(r *Request) error {
-	sigs := plivoSignatures{r.Header[p.signature], r.Header[p.main]}
-	if countSignatures(sigs.account)+countSignatures(sigs.main) == 0 {
-		return fmt.Errorf("%w: expected %s or %s", ErrNoSignature, p.signature, p.main)
+// plivoHeaders are a request's decoded signatures and its nonce.
+type plivoHeaders struct {
+	account, main [][]byte // from the account's header and the main account's
+	count         int      // signatures present, decodable or not
+	nonce         string
+}
+
+// read checks and reads the scheme's headers.
+func (p plivoScheme) read(h http.Header) (plivoHeaders, error) {
+	var ph plivoHeaders
+	var n1, n2 int
+	ph.account, n1 = decodeSignatures(h[p.signature])
+	ph.main, n2 = decodeSignatures(h[p.mainSignature])
+	ph.count = n1 + n2
+	if ph.count == 0 {
+		return ph, fmt.Errorf("%w: expected %s or %s", ErrNoSignature, p.signature, p.mainSignature)
 	}
-	nonce := headerValue(r.Header, p.nonce)
-	if nonce == "" {
-		return fmt.Errorf("%w: %s is missing or empty", ErrNoNonce, p.nonce)
+	if nonce := h[p.nonce]; len(nonce) > 0 {
+		ph.nonce = nonce[0]
 	}
-	base, query, err := splitURL(r.URL)
-	if err != nil {
-		return err
+	if ph.nonce == "" {
+		return ph, fmt.Errorf("%w: %s is missing or empty", ErrNoNonce, p.nonce)
 	}
-	s := p.ring.get()
-	defer p.ring.put(s)
-	// The URL as rebuilt first; its equivalent spellings only if that fails.
-	if ok, err := p.try(s, r, sigs, base, query, nonce); ok || err != nil {
-		return err
+	if !ValidNonce(ph.nonce) {
+		return ph, fmt.Errorf("%w: %s must be 1 to %d ASCII letters and digits", ErrBadNonce, p.nonce, MaxNonceLength)
 	}
-	for _, b := range equivalentBases(base)[1:] {
-		if ok, err := p.try(s, r, sigs, b, query, nonce); ok || err != nil {
-			return err
+	return ph, nil
+}
+
+// CheckHeaders reports whether h holds a signature and a well-formed nonce.
+func (p plivoScheme) CheckHeaders(h http.Header) error {
+	_, err := p.read(h)
+	return err
+}
+
+// verify checks the signatures in ph against msg, the signed string with
+// base, the URL as rebuilt, at its start (and then with base's equivalent
+// spellings), and returns the fingerprint of the string that matched.
+func (p plivoScheme) verify(ph plivoHeaders, base string, msg []byte) (Digest, error) {
+	sigsFor := func(key int) [][]byte {
+		if key < p.nAccount {
+			return ph.account
 		}
+		return ph.main
 	}
-	return fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",
-		ErrMismatch, countSignatures(sigs.account)+countSignatures(sigs.main), base)
-}
-
-// plivoSignatures are the values of a request's two signature headers.
-type plivoSignatures struct{ account, main []string }
-
-// try reports whether the request verifies with base as the URL's base.
-func (p *plivoScheme) try(s *scratch, r *Request, sigs plivoSignatures, base, query, nonce string) (bool, error) {
-	if err := p.message(s, r, base, query, nonce); err != nil {
-		return false, err
+	signed, ok := firstMatch(base, msg, func(msg []byte) (Digest, bool) { return p.keys.fingerprint(msg, sigsFor) })
+	if !ok {
+		return Digest{}, fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",
+			ErrMismatch, ph.count, base)
 	}
-	all := len(p.ring.secrets)
-	return s.matches(sigs.account, 0, p.nAccount) || s.matches(sigs.main, p.nAccount, all), nil
-}
-
-// equivalentBases lists the spellings of base that name the same resource and
-// that a provider may have signed while the request line cannot tell them
-// apart: base itself first, then with the default port toggled, and an empty
-// path for "/". (A trailing slash on any other path, another scheme or
-// another host is a different resource and is never tried.)
-func equivalentBases(base string) []string {
-	out := []string{base}
-	scheme, rest, _ := strings.Cut(base, "://")
-	host, path := rest, ""
-	if i := strings.IndexByte(rest, '/'); i >= 0 {
-		host, path = rest[:i], rest[i:]
-	}
-	hosts := []string{host}
-	if alt := toggleDefaultPort(scheme, host); alt != "" {
-		hosts = append(hosts, alt)
-	}
-	paths := []string{path}
-	switch path {
-	case "/":
-		paths = append(paths, "")
-	case "":
-		paths = append(paths, "/")
-	}
-	for _, hh := range hosts {
-		for _, p := range paths {
-			if s := scheme + "://" + hh + p; s != base {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
-// toggleDefaultPort adds the scheme's default port to host, or removes it.
-// It returns "" when host has another, explicit port: a different resource.
-func toggleDefaultPort(scheme, host string) string {
-	var def string
-	switch scheme {
-	case "https":
-		def = ":443"
-	case "http":
-		def = ":80"
-	default:
-		return ""
-	}
-	if strings.HasSuffix(host, def) {
-		return strings.TrimSuffix(host, def)
-	}
-	if hasPort(host) {
-		return ""
-	}
-	return host + def
-}
-
-// hasPort reports whether host (a name, an IPv4 or a bracketed IPv6 address)
-// carries an explicit port.
-func hasPort(host string) bool {
-	if strings.HasPrefix(host, "[") {
-		return strings.Contains(host, "]:")
-	}
-	return strings.Contains(host, ":")
+	return signed, nil
 }

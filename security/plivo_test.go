@@ -1,6 +1,9 @@
 package security
 
 import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"net/http"
 	"net/url"
@@ -76,6 +79,12 @@ func TestPlivoV3Verify(t *testing.T) {
 			map[string]string{HeaderPlivoV3: " , ", HeaderPlivoV3Nonce: testNonce}, ErrNoSignature},
 		{"no nonce", PlivoTokens{AuthTokens: []string{testToken}}, u, params,
 			map[string]string{HeaderPlivoV3: good}, ErrNoNonce},
+		{"nonce with a dot", PlivoTokens{AuthTokens: []string{testToken}}, u, params,
+			map[string]string{HeaderPlivoV3: good, HeaderPlivoV3Nonce: "0085." + testNonce}, ErrBadNonce},
+		{"nonce with a slash", PlivoTokens{AuthTokens: []string{testToken}}, u, params,
+			map[string]string{HeaderPlivoV3: good, HeaderPlivoV3Nonce: "/" + testNonce}, ErrBadNonce},
+		{"nonce too long", PlivoTokens{AuthTokens: []string{testToken}}, u, params,
+			map[string]string{HeaderPlivoV3: good, HeaderPlivoV3Nonce: strings.Repeat("1", 65)}, ErrBadNonce},
 		{"V2 headers do not count", PlivoTokens{AuthTokens: []string{testToken}}, u, params,
 			map[string]string{HeaderPlivoV2: good, HeaderPlivoV2Nonce: testNonce}, ErrNoSignature},
 		{"bad URL", PlivoTokens{AuthTokens: []string{testToken}}, "/speak/", params,
@@ -91,7 +100,7 @@ func TestPlivoV3Verify(t *testing.T) {
 			for k, val := range tt.header {
 				h.Set(k, val)
 			}
-			err = v.Verify(&Request{Method: "POST", URL: tt.url, Params: NewParams(tt.params), Header: h})
+			_, err = v.Verify(&Request{Method: "POST", URL: tt.url, Params: tt.params, Header: h})
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("Verify = %v, want %v", err, tt.wantErr)
 			}
@@ -109,14 +118,14 @@ func TestPlivoV3MethodMatters(t *testing.T) {
 	sig := mustSignV3(t, testToken, "GET", u, nil, "n")
 	v, _ := NewPlivoV3(PlivoTokens{AuthTokens: []string{testToken}})
 	h := http.Header{HeaderPlivoV3: {sig}, HeaderPlivoV3Nonce: {"n"}}
-	if err := v.Verify(&Request{Method: "GET", URL: u, Header: h}); err != nil {
+	if _, err := v.Verify(&Request{Method: "GET", URL: u, Header: h}); err != nil {
 		t.Fatalf("GET: %v", err)
 	}
 	// With body parameters the two methods sign different strings.
-	if err := v.Verify(&Request{Method: "POST", URL: u, Header: h, Params: Params{{"b", "2"}}}); !errors.Is(err, ErrMismatch) {
+	if _, err := v.Verify(&Request{Method: "POST", URL: u, Header: h, Params: url.Values{"b": {"2"}}}); !errors.Is(err, ErrMismatch) {
 		t.Fatalf("the GET signature verified a POST with a body: %v", err)
 	}
-	if err := v.Verify(&Request{Method: "PUT", URL: u, Header: h}); !errors.Is(err, ErrMismatch) {
+	if _, err := v.Verify(&Request{Method: "PUT", URL: u, Header: h}); !errors.Is(err, ErrMismatch) {
 		t.Fatalf("PUT: %v", err)
 	}
 }
@@ -143,11 +152,15 @@ func TestV3Message(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base, query, err := splitURL(tt.url)
+			base, rawQuery, err := splitURL(tt.url)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, _, err := appendV3Message(nil, nil, tt.method, base, query, NewParams(tt.params), "N")
+			query, err := ParseQuery(rawQuery)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := v3Message(tt.method, base, query, tt.params, "N")
 			if err != nil || string(got) != tt.want {
 				t.Errorf("got %q, %v; want %q", got, err, tt.want)
 			}
@@ -169,6 +182,7 @@ func TestPlivoV2Verify(t *testing.T) {
 		{"other path", u + "x", sig, testNonce, ErrMismatch},
 		{"other nonce", u, sig, testNonce + "1", ErrMismatch},
 		{"no nonce", u, sig, "", ErrNoNonce},
+		{"nonce not a plain token", u[:len(u)-1], sig, "/" + testNonce, ErrBadNonce},
 		{"no signature", u, "", testNonce, ErrNoSignature},
 	}
 	for _, tt := range tests {
@@ -180,7 +194,7 @@ func TestPlivoV2Verify(t *testing.T) {
 			if tt.nonce != "" {
 				h.Set(HeaderPlivoV2Nonce, tt.nonce)
 			}
-			err := v.Verify(&Request{Method: "POST", URL: tt.url, Header: h, Params: Params{{"Text", "anything"}}})
+			_, err := v.Verify(&Request{Method: "POST", URL: tt.url, Header: h, Params: url.Values{"Text": {"anything"}}})
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("Verify = %v, want %v", err, tt.wantErr)
 			}
@@ -194,5 +208,50 @@ func TestNewWithoutToken(t *testing.T) {
 	}
 	if _, err := NewPlivoV2(PlivoTokens{}); !errors.Is(err, ErrNoToken) {
 		t.Errorf("NewPlivoV2 with no token: %v", err)
+	}
+}
+
+// TestSignedDigest: the digest names the signed content, whichever token or
+// header matched, and differs for different content. A replay guard keys on
+// it, so a request cut at another place between URL, body and nonce (which
+// the nonce rule refuses first) could never pass as new.
+func TestSignedDigest(t *testing.T) {
+	const u = "https://h.example/speak/"
+	params := url.Values{"BillRate": {"0.0085"}, "CallUUID": {"c"}}
+	v, _ := NewPlivoV3(PlivoTokens{AuthTokens: []string{testToken}, MainAccountTokens: []string{mainToken}})
+	digest := func(header string, token string, params url.Values, nonce string) Digest {
+		t.Helper()
+		sig := mustSignV3(t, token, "POST", u, params, nonce)
+		d, err := v.Verify(&Request{Method: "POST", URL: u, Params: params,
+			Header: http.Header{header: {sig}, HeaderPlivoV3Nonce: {nonce}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	account := digest(HeaderPlivoV3, testToken, params, testNonce)
+	if main := digest(HeaderPlivoMainV3, mainToken, params, testNonce); main != account {
+		t.Error("the main account's signature of the same request has another digest")
+	}
+	if other := digest(HeaderPlivoV3, testToken, params, "1"+testNonce); other == account {
+		t.Error("another nonce has the same digest")
+	}
+	msg, _ := v3Message("POST", u, nil, params, testNonce)
+	mac := hmac.New(sha256.New, []byte(testToken))
+	mac.Write(msg)
+	if !bytes.Equal(account[:], mac.Sum(nil)) {
+		t.Error("the digest is not the signed string's MAC under the first token")
+	}
+}
+
+func TestValidNonce(t *testing.T) {
+	for nonce, want := range map[string]bool{
+		"05429567804466091622": true, "12345": true, "7": true, "0148871A928026967571": true, "abcXYZ09": true,
+		"": false, "/1": false, "1.2": false, "0085CallStatusringing.123": false, "12 34": false, "١٢": false,
+		strings.Repeat("9", MaxNonceLength): true, strings.Repeat("9", MaxNonceLength+1): false,
+	} {
+		if got := ValidNonce(nonce); got != want {
+			t.Errorf("ValidNonce(%q) = %v, want %v", nonce, got, want)
+		}
 	}
 }

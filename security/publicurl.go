@@ -98,10 +98,10 @@ func (p PublicURL) Resolve(r *http.Request) ResolvedURL {
 		scheme, res.SchemeFrom = "https", FromTLS
 	}
 	if res.TrustedPeer = p.trusts(r.RemoteAddr); res.TrustedPeer {
-		if v := strings.ToLower(firstValue(r.Header.Get("X-Forwarded-Proto"))); v == "http" || v == "https" {
+		if v := strings.ToLower(lastValue(r.Header, "X-Forwarded-Proto")); v == "http" || v == "https" {
 			scheme, res.SchemeFrom = v, FromForwardedProto
 		}
-		if v := firstValue(r.Header.Get("X-Forwarded-Host")); validHost(v) {
+		if v := lastValue(r.Header, "X-Forwarded-Host"); validHost(v) {
 			host, res.HostFrom = v, FromForwardedHost
 		}
 	}
@@ -135,13 +135,32 @@ func (p PublicURL) trusts(remoteAddr string) bool {
 	return false
 }
 
-// firstValue returns the first of a comma-separated header's values, as a
-// chain of proxies appends its own after the client's.
-func firstValue(v string) string {
-	v, _, _ = strings.Cut(v, ",")
+// lastValue returns the last of a header's comma-separated values: the one
+// the nearest proxy added. A proxy appends its value to what it received, so
+// the values to its left may be whatever the client sent.
+func lastValue(h http.Header, name string) string {
+	values := h.Values(name)
+	if len(values) == 0 {
+		return ""
+	}
+	v := values[len(values)-1]
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
 	return strings.TrimSpace(v)
 }
 
+// validHost reports whether h can be a URL's host (and port): not empty, no
+// white space, control characters or URL delimiters.
 func validHost(h string) bool {
-	return h != "" && len(h) <= 255 && !strings.ContainsAny(h, "/?#@\\ \t\r\n")
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for _, c := range []byte(h) {
+		switch {
+		case c <= ' ', c == 0x7f, c == '/', c == '?', c == '#', c == '@', c == '\\':
+			return false
+		}
+	}
+	return true
 }

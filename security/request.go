@@ -1,6 +1,11 @@
 package security
 
-import "net/http"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+)
 
 // Request is a webhook request as the provider signed it.
 type Request struct {
@@ -10,20 +15,52 @@ type Request struct {
 	// exactly as sent: https://abc.ngrok-free.app/speak/?a=b, not the address
 	// the server listens on.
 	URL string
-	// Params are the body parameters of a POST, decoded and sorted (a form
-	// body by [ParseForm], a JSON object by [ParseJSONParams], or
-	// url.Values by [NewParams]). Parameters in the URL's query string
-	// belong in URL, not here.
-	Params Params
-	// Header holds the request's headers; only the signature headers are read.
+	// Query is URL's query string decoded by [ParseQuery]. When nil, the
+	// verifiers decode it from URL; a server that has decoded it already
+	// sets it, so that a request is parsed once.
+	Query url.Values
+	// Params are the parameters of a POST body: a form decoded by
+	// [ParseQuery], or a JSON object by [ParseJSONParams]. Nil for a GET.
+	Params url.Values
+	// Header holds the request's headers; the signature headers are read,
+	// and Content-Type for the schemes that hash a raw body.
 	Header http.Header
-	// Body is the raw body, for schemes that hash it. It may be nil.
+	// Body is the raw body, for the schemes that hash it. It may be nil.
 	Body []byte
 }
 
-// Verifier checks the signature on a webhook request. Verify returns nil when
-// the request is authentic, or an error that wraps one of this package's
-// sentinel errors and never contains a secret.
+// Verifier checks the signature on a webhook request.
 type Verifier interface {
-	Verify(r *Request) error
+	// CheckHeaders reports, from the headers alone, whether a request can be
+	// verified at all: its signature headers (and nonce) are present and
+	// well formed. A server calls it before reading the body, so that an
+	// unsigned request costs nothing more.
+	CheckHeaders(h http.Header) error
+	// Verify returns the fingerprint of the string that a matching
+	// signature covers, or an error that wraps one of this package's
+	// sentinel errors and never contains a secret.
+	Verify(r *Request) (Digest, error)
+}
+
+// Digest is the fingerprint of the string a provider signed: its MAC under
+// the verifier's first token or key (an HMAC-SHA1, for Twilio and
+// SignalWire, fills the first 20 bytes). Two requests with the same
+// fingerprint carry the same signed content, whichever token's signature
+// matched and however the content was cut into URL, parameters and nonce,
+// so a replay guard keys on it.
+type Digest [sha256.Size]byte
+
+// String returns the digest in hex.
+func (d Digest) String() string { return hex.EncodeToString(d[:]) }
+
+// query returns the request's decoded query string.
+func (r *Request) query() (url.Values, error) {
+	if r.Query != nil {
+		return r.Query, nil
+	}
+	_, rawQuery, err := splitURL(r.URL)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQuery(rawQuery)
 }

@@ -6,13 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"mime"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 )
 
-// HeaderTwilio is Twilio's signature header; SignalWire's compatibility API
-// sends it too, or [HeaderSignalWire].
+// Twilio's signature header; SignalWire's compatibility API sends it too, or
+// [HeaderSignalWire].
 const (
 	HeaderTwilio     = "X-Twilio-Signature"
 	HeaderSignalWire = "X-SignalWire-Signature"
@@ -21,9 +23,12 @@ const (
 // Twilio verifies X-Twilio-Signature: HMAC-SHA1 of the full URL (query
 // included, as sent) followed by the form parameters, sorted by key, as
 // key+value; a repeated key's values are de-duplicated and sorted, as
-// twilio-node 6 does. A JSON body is covered through the bodySHA256
-// parameter that Twilio adds to the URL: the signature then covers the URL
-// only, and the body must hash to that parameter.
+// twilio-node 6 does.
+//
+// A JSON body is covered only through the bodySHA256 parameter that Twilio
+// adds to the URL: the signature then covers the URL, and the body must hash
+// to that parameter. A JSON body without it is not covered at all, and is
+// refused with [ErrUnsignedBody].
 //
 // The URL with the default port written and without it are both tried.
 // Twilio signatures carry no nonce and no timestamp, so a replay guard
@@ -69,126 +74,111 @@ func BodySHA256(body []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func signTwilioLike(token, rawURL string, params url.Values, keepOrder bool) (string, error) {
-	if _, _, err := splitURL(rawURL); err != nil {
+func signTwilioLike(key, rawURL string, params url.Values, keepOrder bool) (string, error) {
+	base, _, err := splitURL(rawURL)
+	if err != nil {
 		return "", err
 	}
-	msg, _ := appendTwilioMessage(nil, nil, stripFragment(rawURL), NewParams(params), keepOrder)
-	return sign(sha1.New, token, msg), nil
+	return sign(sha1.New, key, twilioMessage(base, rawURL, params, keepOrder)), nil
 }
 
 type twilioScheme struct {
-	ring      *keyring
-	keepOrder bool
-	headers   []string // canonical names
+	secrets   keyring
+	keepOrder bool     // a repeated key's values in request order (SignalWire)
+	headers   []string // the signature headers read, canonical
 }
 
-func newTwilioScheme(secrets []string, keepOrder bool, headers ...string) (twilioScheme, error) {
-	s := twilioScheme{ring: newKeyring(sha1.New, secrets), keepOrder: keepOrder}
+func newTwilioScheme(keys []string, keepOrder bool, headers ...string) (twilioScheme, error) {
+	s := twilioScheme{secrets: newSecrets(sha1.New, keys), keepOrder: keepOrder}
 	for _, h := range headers {
-		s.headers = append(s.headers, canonical(h))
+		s.headers = append(s.headers, http.CanonicalHeaderKey(h))
 	}
-	if len(s.ring.secrets) == 0 {
+	if len(s.secrets) == 0 {
 		return s, fmt.Errorf("%w: give at least one secret", ErrNoToken)
 	}
 	return s, nil
 }
 
-// Verify reports whether the request's signature matches.
-func (t twilioScheme) Verify(r *Request) error {
-	signed := 0
-	for _, h := range t.headers {
-		signed += countSignatures(r.Header[h])
+// read returns the decoded signatures of h's signature headers.
+func (t twilioScheme) read(h http.Header) ([][]byte, error) {
+	var all [][]byte
+	count := 0
+	for _, name := range t.headers {
+		sigs, n := decodeSignatures(h[name])
+		all, count = append(all, sigs...), count+n
 	}
-	if signed == 0 {
-		return fmt.Errorf("%w: expected %s", ErrNoSignature, strings.Join(t.headers, " or "))
+	if count == 0 {
+		return nil, fmt.Errorf("%w: expected %s", ErrNoSignature, strings.Join(t.headers, " or "))
 	}
-	raw := stripFragment(r.URL)
-	base, query, err := splitURL(raw)
+	return all, nil
+}
+
+// CheckHeaders reports whether h holds a signature.
+func (t twilioScheme) CheckHeaders(h http.Header) error {
+	_, err := t.read(h)
+	return err
+}
+
+// Verify checks r's signature and returns the digest of the signed string.
+func (t twilioScheme) Verify(r *Request) (Digest, error) {
+	sigs, err := t.read(r.Header)
 	if err != nil {
-		return err
+		return Digest{}, err
 	}
-	rest := "" // the query exactly as sent, with its '?'
-	if i := strings.IndexByte(raw, '?'); i >= 0 {
-		rest = raw[i:]
+	base, _, err := splitURL(r.URL)
+	if err != nil {
+		return Digest{}, err
+	}
+	query, err := r.query()
+	if err != nil {
+		return Digest{}, err
 	}
 	params := r.Params
-	if hash, ok := bodyHashParam(query); ok {
-		// A JSON body: the URL is signed, and the body must hash to the URL's claim.
-		if !hmac.Equal([]byte(BodySHA256(r.Body)), []byte(strings.ToLower(hash))) {
-			return fmt.Errorf("%w: the body does not hash to the URL's bodySHA256", ErrMismatch)
+	if claimed, ok := query["bodySHA256"]; ok {
+		// The URL is signed, and the body must hash to what the URL claims.
+		if !hmac.Equal([]byte(BodySHA256(r.Body)), []byte(strings.ToLower(claimed[0]))) {
+			return Digest{}, fmt.Errorf("%w: the body does not hash to the URL's bodySHA256", ErrMismatch)
 		}
 		params = nil
+	} else if len(r.Body) > 0 && !isForm(r.Header) {
+		return Digest{}, fmt.Errorf("%w: a JSON body is signed only through bodySHA256 in the URL, and this URL has none", ErrUnsignedBody)
 	}
-	s := t.ring.get()
-	defer t.ring.put(s)
-	try := func(b string) bool {
-		s.msg, s.pairs = appendTwilioMessage(append(s.msg[:0], b...), s.pairs[:0], rest, params, t.keepOrder)
-		for _, h := range t.headers {
-			if s.matches(r.Header[h], 0, len(t.ring.secrets)) {
-				return true
-			}
+	msg := twilioMessage(base, r.URL, params, t.keepOrder)
+	all := func(int) [][]byte { return sigs }
+	signed, ok := firstMatch(base, msg, func(msg []byte) (Digest, bool) { return t.secrets.fingerprint(msg, all) })
+	if !ok {
+		return Digest{}, fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
+			ErrMismatch, len(sigs), base)
+	}
+	return signed, nil
+}
+
+// twilioMessage returns the string Twilio signs: base, the query exactly as
+// rawURL has it (with its '?'), then the parameters sorted by key as
+// key+value. A repeated key's values are de-duplicated and sorted (Twilio),
+// or kept in request order (keepOrder, SignalWire).
+func twilioMessage(base, rawURL string, params url.Values, keepOrder bool) []byte {
+	rawURL, _, _ = strings.Cut(rawURL, "#")
+	_, query, hasQuery := strings.Cut(rawURL, "?")
+	keys, size := appendSortedKeys(make([]string, 0, len(params)), params)
+	msg := make([]byte, 0, len(base)+len(query)+1+size)
+	msg = append(msg, base...)
+	if hasQuery {
+		msg = append(append(msg, '?'), query...)
+	}
+	for _, key := range keys {
+		values := params[key]
+		if !keepOrder && len(values) > 1 {
+			values = slices.Compact(sortedValues(values))
 		}
-		return false
-	}
-	if try(base) {
-		return nil
-	}
-	for _, b := range equivalentBases(base)[1:] {
-		if try(b) {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
-		ErrMismatch, signed, base)
-}
-
-// bodyHashParam returns the bodySHA256 parameter of a raw query string.
-func bodyHashParam(query string) (string, bool) {
-	if !strings.Contains(query, "bodySHA256") {
-		return "", false
-	}
-	v, err := ParseQuery(query)
-	if err != nil || len(v["bodySHA256"]) == 0 {
-		return "", false
-	}
-	return v["bodySHA256"][0], true
-}
-
-// appendTwilioMessage appends u and then the parameters, sorted by key, as
-// key+value, to dst; pairs is scratch space. A repeated key's values are
-// de-duplicated and sorted (Twilio), or kept in request order (keepOrder,
-// SignalWire).
-func appendTwilioMessage(dst []byte, pairs []Param, u string, params Params, keepOrder bool) ([]byte, []Param) {
-	dst = append(dst, u...)
-	switch {
-	case keepOrder && !slices.IsSortedFunc(params, compareKeys):
-		pairs = append(pairs, params...)
-		slices.SortStableFunc(pairs, compareKeys)
-		params = pairs
-	case !keepOrder && !isStrictlySorted(params):
-		pairs = append(pairs, params...)
-		slices.SortFunc(pairs, comparePairs)
-		params = slices.Compact(pairs)
-	}
-	for _, kv := range params {
-		dst = append(dst, kv.Key...)
-		dst = append(dst, kv.Value...)
-	}
-	return dst, pairs
-}
-
-// isStrictlySorted reports whether p is sorted by key and value with no pair twice.
-func isStrictlySorted(p Params) bool {
-	for i := 1; i < len(p); i++ {
-		if comparePairs(p[i-1], p[i]) >= 0 {
-			return false
+		for _, value := range values {
+			msg = append(append(msg, key...), value...)
 		}
 	}
-	return true
+	return msg
 }
 
-func stripFragment(u string) string {
-	u, _, _ = strings.Cut(u, "#")
-	return u
+func isForm(h http.Header) bool {
+	mediaType, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
+	return mediaType == "application/x-www-form-urlencoded"
 }

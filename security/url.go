@@ -9,22 +9,10 @@ import (
 // explicit port, and the path exactly as written) and its raw query string.
 // The fragment and any userinfo are dropped. Nothing is decoded or
 // re-encoded: the provider signed the bytes it requested.
-func splitURL(raw string) (base, query string, err error) {
-	if i := strings.IndexByte(raw, '#'); i >= 0 {
-		raw = raw[:i]
-	}
-	if i := strings.IndexByte(raw, '?'); i >= 0 {
-		raw, query = raw[:i], raw[i+1:]
-	}
-	colon := strings.IndexByte(raw, ':')
-	if colon <= 0 || !strings.HasPrefix(raw[colon:], "://") {
-		return "", "", fmt.Errorf("%w: %q has no scheme, expected https://host/path", ErrBadURL, clip(raw, 64))
-	}
-	scheme, rest := raw[:colon], raw[colon+3:]
-	lowerScheme, ok := schemeName(scheme)
-	if !ok {
-		return "", "", fmt.Errorf("%w: %q has no scheme, expected https://host/path", ErrBadURL, clip(raw, 64))
-	}
+func splitURL(raw string) (base, rawQuery string, err error) {
+	raw, _, _ = strings.Cut(raw, "#")
+	raw, rawQuery, _ = strings.Cut(raw, "?")
+	scheme, rest, _ := strings.Cut(raw, "://")
 	host, path := rest, ""
 	if i := strings.IndexByte(rest, '/'); i >= 0 {
 		host, path = rest[:i], rest[i:]
@@ -33,37 +21,91 @@ func splitURL(raw string) (base, query string, err error) {
 	if i := strings.LastIndexByte(host, '@'); i >= 0 {
 		host, userinfo = host[i+1:], true
 	}
-	if host == "" {
-		return "", "", fmt.Errorf("%w: %q has no host", ErrBadURL, clip(raw, 64))
+	lower := strings.ToLower(scheme)
+	if lower != "http" && lower != "https" || !validHost(host) {
+		return "", "", fmt.Errorf("%w: %q is not an absolute URL such as https://host/path", ErrBadURL, clip(raw, 64))
 	}
-	for i := 0; i < len(host); i++ {
-		if host[i] <= ' ' || host[i] == 0x7f {
-			return "", "", fmt.Errorf("%w: host contains white space or a control character", ErrBadURL)
-		}
+	if lower != scheme || userinfo { // userinfo is never signed
+		return lower + "://" + host + path, rawQuery, nil
 	}
-	if lowerScheme == scheme && !userinfo {
-		return raw, query, nil // the common case: nothing to rebuild
-	}
-	return lowerScheme + "://" + host + path, query, nil
+	return raw, rawQuery, nil
 }
 
-// schemeName checks a URL scheme (a letter, then letters, digits, + - .)
-// and returns it in lower case, without allocating when it already is.
-func schemeName(s string) (string, bool) {
-	upper := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z':
-		case 'A' <= c && c <= 'Z':
-			upper = true
-		case i > 0 && ('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.'):
-		default:
-			return "", false
+// firstMatch calls match with msg, a signed string that starts with base,
+// the URL as rebuilt, and then with msg with one of base's other spellings
+// in its place (see [equivalentBases]), until match accepts one. The other
+// spellings are made only when base fails.
+func firstMatch(base string, msg []byte, match func(msg []byte) (Digest, bool)) (Digest, bool) {
+	if d, ok := match(msg); ok {
+		return d, true
+	}
+	rest := msg[len(base):]
+	for _, other := range equivalentBases(base)[1:] {
+		if d, ok := match(append([]byte(other), rest...)); ok {
+			return d, true
 		}
 	}
-	if upper {
-		return strings.ToLower(s), true
+	return Digest{}, false
+}
+
+// equivalentBases lists base, then the other spellings of it that name the
+// same resource and that a provider may have signed while the request line
+// cannot tell them apart: the default port written or removed, and an empty
+// path for "/" and back. A trailing slash on any other path, another scheme
+// or another host is a different resource and is never tried.
+func equivalentBases(base string) []string {
+	scheme, rest, _ := strings.Cut(base, "://")
+	host, path := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		host, path = rest[:i], rest[i:]
 	}
-	return s, true
+	hosts := []string{host}
+	if other := toggleDefaultPort(scheme, host); other != "" {
+		hosts = append(hosts, other)
+	}
+	paths := []string{path}
+	switch path {
+	case "/":
+		paths = append(paths, "")
+	case "":
+		paths = append(paths, "/")
+	}
+	var out []string
+	for _, h := range hosts {
+		for _, p := range paths {
+			out = append(out, scheme+"://"+h+p)
+		}
+	}
+	return out
+}
+
+// toggleDefaultPort adds the scheme's default port to host, or removes it.
+// It returns "" when host has another, explicit port: a different resource.
+func toggleDefaultPort(scheme, host string) string {
+	def := map[string]string{"https": ":443", "http": ":80"}[scheme]
+	switch {
+	case def == "":
+		return ""
+	case strings.HasSuffix(host, def):
+		return strings.TrimSuffix(host, def)
+	case hasPort(host):
+		return ""
+	}
+	return host + def
+}
+
+// hasPort reports whether host (a name, an IPv4 or a bracketed IPv6 address)
+// carries an explicit port.
+func hasPort(host string) bool {
+	if strings.HasPrefix(host, "[") {
+		return strings.Contains(host, "]:")
+	}
+	return strings.Contains(host, ":")
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

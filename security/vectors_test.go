@@ -77,13 +77,13 @@ func TestSharedVectors(t *testing.T) {
 				t.Errorf("#%d %s %s: SignPlivoV3 = %q, %v; want %q", i, v.Method, v.URL, got, err, v.Signature)
 			}
 			ver, _ := NewPlivoV3(PlivoTokens{AuthTokens: []string{"wrong", v.Token}})
-			req := &Request{Method: v.Method, URL: v.URL, Params: NewParams(params), Header: http.Header{
+			req := &Request{Method: v.Method, URL: v.URL, Params: params, Header: http.Header{
 				HeaderPlivoV3: {"bogus," + v.Signature}, HeaderPlivoV3Nonce: {v.Nonce}}}
-			if err := ver.Verify(req); err != nil {
+			if _, err := ver.Verify(req); err != nil {
 				t.Errorf("#%d: Verify: %v", i, err)
 			}
 			req.Header.Set(HeaderPlivoV3Nonce, v.Nonce+"0")
-			if err := ver.Verify(req); !errors.Is(err, ErrMismatch) {
+			if _, err := ver.Verify(req); !errors.Is(err, ErrMismatch) {
 				t.Errorf("#%d: Verify with another nonce = %v, want ErrMismatch", i, err)
 			}
 		case "plivo-v2":
@@ -98,7 +98,7 @@ func TestSharedVectors(t *testing.T) {
 				t.Errorf("#%d: SignTwilio = %q, %v; want %q", i, got, err, v.Signature)
 			}
 			ver, _ := NewTwilio(v.Token)
-			if err := ver.Verify(&Request{Method: "POST", URL: v.URL, Params: NewParams(params), Header: http.Header{HeaderTwilio: {v.Signature}}}); err != nil {
+			if _, err := ver.Verify(&Request{Method: "POST", URL: v.URL, Params: params, Header: http.Header{HeaderTwilio: {v.Signature}}}); err != nil {
 				t.Errorf("#%d: Verify: %v", i, err)
 			}
 		default:

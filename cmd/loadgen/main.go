@@ -5,10 +5,13 @@
 //
 //	go run ./cmd/loadgen                                   # 10 s on /speak/
 //	go run ./cmd/loadgen -duration 60s -env REPLAY_WINDOW=10s -check   # the soak
-//	go run ./cmd/loadgen -route bare                       # the static route, for comparison
+//	go run ./cmd/loadgen -route bare,speak                 # against a bare server, in one run
 //
 // It builds the server from the module it runs in and starts it (or
 // -replicas of it, round-robin), on 127.0.0.1 only, and stops it with SIGTERM.
+// The bare route is a baseline that loadgen starts itself, in a process of
+// its own: a Gin server that answers the same bytes as /speak/ with no
+// verification, so that the difference is what verifying costs.
 package main
 
 import (
@@ -20,10 +23,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -33,13 +38,23 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
+	"answerurl/handlers"
 	"answerurl/internal/callback"
 	"answerurl/security"
+	"answerurl/xmlresp"
 )
 
 func main() {
+	if os.Getenv(bareServerEnv) == "1" {
+		os.Exit(serveBare(os.Stdout, os.Stderr))
+	}
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
+
+// bareServerEnv, set to 1, makes this program the bare baseline server.
+const bareServerEnv = "LOADGEN_BARE_SERVER"
 
 type options struct {
 	route       string
@@ -59,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var o options
 	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.route, "route", "speak", "what to send: speak (POST /speak/, signed V3), sms (POST /receive_sms/, signed V2) or bare (POST /bare/speak, unverified static XML); several, comma-separated, are compared in one run, in alternating slices")
+	fs.StringVar(&o.route, "route", "speak", "what to send: speak (POST /speak/, signed V3), sms (POST /receive_sms/, signed V2) or bare (the same bytes as /speak/ from a bare server with no verification, which loadgen starts); several, comma-separated, are compared in one run, in alternating slices")
 	fs.IntVar(&o.rounds, "rounds", 6, "with several routes, how many alternating slices each gets")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "how long to drive the server (at most 10m)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "how long to drive it before measuring (default: a fifth of -duration, at most 10s); for a memory check, several replay windows")
@@ -159,32 +174,78 @@ func startServers(o options, token string, stderr io.Writer) ([]*server, error) 
 		i, v := n, variants[n/o.replicas]
 		cmd := exec.Command(bin)
 		cmd.Dir = os.TempDir() // no .env
-		cmd.Env = append(os.Environ(), "PORT=0", "GIN_MODE=release", "PLIVO_AUTH_TOKEN="+token, "LOADTEST_BARE_ROUTE=1")
+		cmd.Env = append(os.Environ(), "PORT=0", "GIN_MODE=release", "PLIVO_AUTH_TOKEN="+token)
 		cmd.Env = append(append(cmd.Env, o.env...), v.env...)
-		stdout, _ := cmd.StdoutPipe()
-		cmd.Stderr = cmd.Stdout
-		if err := cmd.Start(); err != nil {
-			return servers, err
+		s, err := start(cmd, v.name)
+		if s != nil {
+			servers = append(servers, s)
 		}
-		s := &server{name: v.name, cmd: cmd, out: &strings.Builder{}, done: make(chan error, 1)}
-		servers = append(servers, s)
-		lines := bufio.NewScanner(stdout)
-		for s.addr == "" && lines.Scan() {
-			s.out.WriteString(lines.Text() + "\n")
-			if m := regexp.MustCompile(`msg=listening addr=\S*:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
-				s.addr = "127.0.0.1:" + m[1]
-			}
+		if err != nil {
+			return servers, fmt.Errorf("server %d: %w", i, err)
 		}
-		if s.addr == "" {
-			cmd.Process.Kill()
-			return servers, fmt.Errorf("server %d did not start:\n%s", i, s.out)
-		}
-		go func() {
-			io.Copy(io.Discard, stdout) // request logs are not kept: a soak would fill memory
-			s.done <- cmd.Wait()
-		}()
 	}
 	return servers, nil
+}
+
+// start starts cmd, a server, and waits for the line that says where it listens.
+func start(cmd *exec.Cmd, name string) (*server, error) {
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{name: name, cmd: cmd, out: &strings.Builder{}, done: make(chan error, 1)}
+	lines := bufio.NewScanner(stdout)
+	for s.addr == "" && lines.Scan() {
+		s.out.WriteString(lines.Text() + "\n")
+		if m := regexp.MustCompile(`msg=listening addr=\S*:(\d+)`).FindStringSubmatch(lines.Text()); m != nil {
+			s.addr = "127.0.0.1:" + m[1]
+		}
+	}
+	if s.addr == "" {
+		cmd.Process.Kill()
+		return s, fmt.Errorf("did not start:\n%s", s.out)
+	}
+	go func() {
+		io.Copy(io.Discard, stdout) // request logs are not kept: a soak would fill memory
+		s.done <- cmd.Wait()
+	}()
+	return s, nil
+}
+
+// startBare starts the bare baseline: this program again, as a server.
+func startBare() (*server, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self)
+	cmd.Env = append(os.Environ(), bareServerEnv+"=1")
+	return start(cmd, "bare")
+}
+
+// serveBare serves POST /bare/speak: the bytes /speak/ answers with the
+// default configuration, from a Gin engine with the server's timeouts and
+// nothing else, until SIGTERM.
+func serveBare(stdout, stderr io.Writer) int {
+	gin.SetMode(gin.ReleaseMode)
+	doc := xmlresp.MustRender(xmlresp.Speak{Text: "Hello, from Plivo", Loop: xmlresp.Loop(3)})
+	engine := gin.New()
+	engine.POST("/bare/speak", handlers.StaticXML(doc))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(stderr, "loadgen:", err)
+		return 1
+	}
+	srv := &http.Server{Handler: engine, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 15 * time.Second,
+		WriteTimeout: 15 * time.Second, IdleTimeout: 60 * time.Second}
+	fmt.Fprintf(stdout, "msg=listening addr=%s\n", ln.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	go srv.Serve(ln)
+	<-ctx.Done()
+	srv.Shutdown(context.Background())
+	return 0
 }
 
 // stop sends SIGTERM and waits for a clean exit.
@@ -307,18 +368,35 @@ func loadTest(o options, stderr io.Writer) (*measurement, error) {
 	if err != nil {
 		return nil, err
 	}
+	routes := strings.Split(o.route, ",")
+	var bare []*server
+	if slices.Contains(routes, "bare") {
+		s, err := startBare()
+		if s != nil {
+			servers = append(servers, s)
+			bare = []*server{s}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("bare server: %w", err)
+		}
+	}
 	rn := &measurement{results: map[string]*result{}, servers: servers}
 	for _, s := range servers {
 		rn.rssStart = append(rn.rssStart, rssKiB(s.cmd.Process.Pid))
 	}
-	for i := 0; i < len(servers); i += o.replicas {
+	if bare != nil {
+		rn.targets = append(rn.targets, target{"bare", "bare", bare})
+	}
+	for i := 0; i+o.replicas <= len(servers)-len(bare); i += o.replicas {
 		set := servers[i : i+o.replicas]
-		for _, route := range strings.Split(o.route, ",") {
+		for _, route := range routes {
 			label := route
 			if set[0].name != "" {
 				label += "@" + set[0].name
 			}
-			rn.targets = append(rn.targets, target{label, route, set})
+			if route != "bare" {
+				rn.targets = append(rn.targets, target{label, route, set})
+			}
 		}
 	}
 

@@ -2,10 +2,20 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 )
+
+// TestMain lets the test binary be the bare server too, as loadgen starts
+// itself to be one.
+func TestMain(m *testing.M) {
+	if os.Getenv(bareServerEnv) == "1" {
+		os.Exit(serveBare(os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
 
 // TestLoadgen runs the generator briefly against real servers it builds and
 // starts: every answer is a 200, the servers exit 0 on SIGTERM.

@@ -244,7 +244,7 @@ func buildRequest(o options) (*http.Request, error) {
 				if err != nil {
 					return nil, err
 				}
-				signParams = canon.Values()
+				signParams = canon
 			}
 		} else {
 			body = []byte(params.Encode())

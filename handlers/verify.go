@@ -1,0 +1,263 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"answerurl/security"
+)
+
+// DefaultMaxBodyBytes bounds a webhook body when [Options] sets no limit.
+// Plivo's callbacks are a few KiB.
+const DefaultMaxBodyBytes = 64 << 10
+
+// Callback is a verified webhook request, parsed once: the verifier, the
+// replay guard and the handler all read the same values.
+type Callback struct {
+	// Request is what was verified: the public URL, the parsed query and
+	// body parameters, the headers and the raw body.
+	Request *security.Request
+	// Form is the query's parameters and the body's together, the way a
+	// handler wants them whatever the method.
+	Form url.Values
+	// Signed is the fingerprint of what the provider signed.
+	Signed security.Digest
+}
+
+const callbackKey = "answerurl/handlers.Callback"
+
+// CallbackFrom returns the verified callback of c, or nil when the request
+// was not verified (the route has no verification, or it was refused).
+func CallbackFrom(c *gin.Context) *Callback {
+	cb, _ := c.Value(callbackKey).(*Callback)
+	return cb
+}
+
+// edge is what every verified route shares: how to rebuild the public URL,
+// how much body to read, and where to log refusals.
+type edge struct {
+	publicURL security.PublicURL
+	maxBody   int64
+	log       *slog.Logger
+	diagnoses *rateLimit // a diagnosis costs several verifications: a few a second at most
+}
+
+// verified returns middleware that verifies every request with v before
+// the handlers after it run:
+//
+//  1. the signature headers, before anything is read: 403 without them;
+//  2. the public URL, rebuilt (PUBLIC_BASE_URL, trusted X-Forwarded-*, Host);
+//  3. the query, and for a POST the body, read once (bounded) and parsed:
+//     400 when malformed, 413 when too large, 415 when neither a form nor JSON;
+//  4. v.Verify: 403 when it fails, logged with a diagnosis.
+//
+// A Plivo route parses a JSON body into parameters, as Plivo signs them; a
+// Twilio route (rawJSON) leaves it as bytes, which its signature covers
+// through bodySHA256.
+func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		hr := c.Request
+		if err := v.CheckHeaders(hr.Header); err != nil {
+			e.refuse(c, http.StatusForbidden, err, nil)
+			return
+		}
+		resolved := e.publicURL.Resolve(hr)
+		query, err := security.ParseQuery(hr.URL.RawQuery)
+		if err != nil {
+			e.refuse(c, http.StatusBadRequest, err, nil)
+			return
+		}
+		req := &security.Request{Method: hr.Method, URL: resolved.URL, Query: query, Header: hr.Header}
+		if hr.Method == http.MethodPost {
+			if status, err := e.readBody(c, req, rawJSON); err != nil {
+				e.refuse(c, status, err, nil)
+				return
+			}
+		}
+		signed, err := v.Verify(req)
+		if err != nil {
+			status := http.StatusForbidden
+			if errors.Is(err, security.ErrMalformedParams) || errors.Is(err, security.ErrBadURL) {
+				status = http.StatusBadRequest
+			}
+			e.refuse(c, status, err, func() []any { return e.diagnose(v, req, hr, resolved, err) })
+			return
+		}
+		c.Set(callbackKey, &Callback{Request: req, Form: mergeForm(query, req.Params), Signed: signed})
+		c.Next()
+	}
+}
+
+// readBody reads the bounded body into req and parses it by content type.
+func (e *edge) readBody(c *gin.Context, req *security.Request, rawJSON bool) (int, error) {
+	errTooLarge := fmt.Errorf("request body too large: at most %d bytes", e.maxBody)
+	if c.Request.ContentLength > e.maxBody {
+		return http.StatusRequestEntityTooLarge, errTooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, e.maxBody))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return http.StatusRequestEntityTooLarge, errTooLarge
+	case err != nil:
+		return http.StatusBadRequest, errors.New("request body could not be read")
+	case len(body) == 0:
+		return 0, nil
+	}
+	req.Body = body
+	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	switch {
+	case mediaType == "application/x-www-form-urlencoded":
+		req.Params, err = security.ParseQuery(string(body))
+	case mediaType == "application/json" && rawJSON:
+		if !json.Valid(body) {
+			err = fmt.Errorf("%w: body is not valid JSON", security.ErrMalformedParams)
+		}
+	case mediaType == "application/json":
+		req.Params, err = security.ParseJSONParams(body)
+	default:
+		return http.StatusUnsupportedMediaType, errors.New("unsupported content type: send application/x-www-form-urlencoded or application/json")
+	}
+	if err != nil {
+		return http.StatusBadRequest, err
+	}
+	return 0, nil
+}
+
+// mergeForm returns the query's parameters and the body's together; it
+// copies only when both have some.
+func mergeForm(query, params url.Values) url.Values {
+	if len(params) == 0 {
+		return query
+	}
+	if len(query) == 0 {
+		return params
+	}
+	form := url.Values{}
+	for _, v := range []url.Values{query, params} {
+		for key, values := range v {
+			form[key] = append(form[key], values...)
+		}
+	}
+	return form
+}
+
+// refuse answers a request that cannot be verified with status and a short
+// reason, and logs it at warn level (403) or info (other 4xx). For a
+// mismatch, diagnosis adds what was probably wrong. Nothing after it runs.
+func (e *edge) refuse(c *gin.Context, status int, err error, diagnosis func() []any) {
+	attrs := []any{"route", c.FullPath(), "method", c.Request.Method, "status", status,
+		"signature_headers", signatureHeaders(c.Request.Header), "reason", err.Error()}
+	if status == http.StatusForbidden {
+		resolved := e.publicURL.Resolve(c.Request)
+		attrs = append(attrs, "url", resolved.URL, "scheme_from", resolved.SchemeFrom, "host_from", resolved.HostFrom,
+			"peer", resolved.Peer, "trusted_peer", resolved.TrustedPeer)
+		if diagnosis != nil {
+			attrs = append(attrs, diagnosis()...)
+		}
+		e.log.Warn("signature rejected", attrs...)
+	} else {
+		e.log.Info("request refused", attrs...)
+	}
+	abort(c, status, reason(status, err))
+}
+
+// abort answers status with a one-line plain-text reason and stops the chain.
+func abort(c *gin.Context, status int, reason string) {
+	c.Header("Cache-Control", "no-store")
+	if status == http.StatusMethodNotAllowed {
+		c.Header("Allow", "GET, POST")
+	}
+	c.Data(status, "text/plain; charset=utf-8", []byte(reason+"\n"))
+	c.Abort()
+}
+
+// reason is the short body of a refusal: the sentinel's text, not the
+// detailed error, which belongs in the server's log.
+func reason(status int, err error) string {
+	text := err.Error()
+	for _, s := range []error{security.ErrNoSignature, security.ErrNoNonce, security.ErrBadNonce, security.ErrMismatch,
+		security.ErrUnsignedBody, security.ErrMalformedParams, security.ErrBadURL} {
+		if errors.Is(err, s) {
+			text = s.Error()
+			break
+		}
+	}
+	return strings.ToLower(http.StatusText(status)) + ": " + text
+}
+
+// diagnose explains a mismatch, when the rate limit allows: the usual
+// suspects are tried, each a verification, so a flood of forged requests
+// must not buy one each.
+func (e *edge) diagnose(v security.Verifier, req *security.Request, hr *http.Request, resolved security.ResolvedURL, err error) []any {
+	attrs := []any{"param_keys", paramKeys(req)}
+	if !errors.Is(err, security.ErrMismatch) {
+		return attrs
+	}
+	if !e.diagnoses.allow() {
+		return append(attrs, "hint", "diagnosis skipped: more than a few mismatches a second")
+	}
+	d := security.Diagnose(v, req, hr, resolved)
+	return append(attrs, "would_verify", d.WouldVerify, "hint", d.Hint)
+}
+
+// paramKeys lists the sorted keys of the query and body, at most 50; never
+// their values.
+func paramKeys(r *security.Request) string {
+	keys := slices.Sorted(func(yield func(string) bool) {
+		for _, v := range []url.Values{r.Query, r.Params} {
+			for k := range v {
+				if !yield(k) {
+					return
+				}
+			}
+		}
+	})
+	keys = slices.Compact(keys)
+	if len(keys) > 50 {
+		keys = append(keys[:50], "…")
+	}
+	return strings.Join(keys, ",")
+}
+
+// signatureHeaders names the signature and nonce headers present; never their values.
+func signatureHeaders(h http.Header) string {
+	var names []string
+	for _, n := range []string{security.HeaderPlivoV3, security.HeaderPlivoMainV3, security.HeaderPlivoV3Nonce,
+		security.HeaderPlivoV2, security.HeaderPlivoMainV2, security.HeaderPlivoV2Nonce, security.HeaderTwilio, security.HeaderSignalWire} {
+		if len(h.Values(n)) > 0 {
+			names = append(names, n)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// rateLimit allows at most n events a second.
+type rateLimit struct {
+	mu     sync.Mutex
+	n      int
+	second time.Time
+	used   int
+}
+
+func (l *rateLimit) allow() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now := time.Now().Truncate(time.Second); !now.Equal(l.second) {
+		l.second, l.used = now, 0
+	}
+	l.used++
+	return l.used <= l.n
+}
