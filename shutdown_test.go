@@ -11,12 +11,40 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"answerurl/security"
 )
+
+var built struct {
+	once sync.Once
+	bin  string
+	err  error
+	out  []byte
+}
+
+// serverBinary builds the server once for the tests that run it as a
+// process, and returns its path.
+func serverBinary(t *testing.T) string {
+	t.Helper()
+	built.once.Do(func() {
+		dir, err := os.MkdirTemp("", "answerurl-test")
+		if err != nil {
+			built.err = err
+			return
+		}
+		built.bin = filepath.Join(dir, "answerurl")
+		build := exec.Command("go", "build", "-o", built.bin, ".") // go test puts its own go first on the PATH
+		built.out, built.err = build.CombinedOutput()
+	})
+	if built.err != nil {
+		t.Fatalf("build: %v\n%s", built.err, built.out)
+	}
+	return built.bin
+}
 
 // TestGracefulShutdown builds the server, starts it, and sends it SIGTERM
 // while requests are in flight: each completes with its normal answer, new
@@ -25,12 +53,7 @@ func TestGracefulShutdown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "answerurl")
-	build := exec.Command("go", "build", "-o", bin, ".") // go test puts its own go first on the PATH
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin)
+	cmd := exec.Command(serverBinary(t))
 	cmd.Dir = t.TempDir() // no .env there
 	cmd.Env = append(os.Environ(), "PORT=0", "GIN_MODE=release", "PLIVO_AUTH_TOKEN="+hostileToken, "SHUTDOWN_TIMEOUT=5s")
 	stdout, _ := cmd.StdoutPipe()
