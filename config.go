@@ -63,17 +63,10 @@ const (
 )
 
 // loadConfig reads the configuration through getenv, falling back to the
-// .env file's values for variables the environment does not set.
+// .env file's values for variables the environment does not set. An
+// invalid value is an error that names the variable and what to set.
 func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) {
-	if dotenv, err := godotenv.Read(dotenvPath); err == nil {
-		env := getenv
-		getenv = func(k string) string {
-			if v := env(k); v != "" {
-				return v
-			}
-			return dotenv[k]
-		}
-	}
+	getenv = withDotenv(getenv, dotenvPath)
 	c := &Config{
 		Port:              or(getenv("PORT"), defaultPort),
 		Release:           getenv("GIN_MODE") == "release",
@@ -81,17 +74,34 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 		MainAccountTokens: splitList(getenv("PLIVO_MAIN_AUTH_TOKEN")),
 		TwilioAuthTokens:  splitList(getenv("TWILIO_AUTH_TOKEN")),
 		SignalWireKeys:    splitList(getenv("SIGNALWIRE_SIGNING_KEY")),
-		SMSReply:          or(getenv("SMS_REPLY_TEXT"), defaultSMSReply),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    32 << 10,
-		Speak: xmlresp.Speak{
-			Text:     or(getenv("SPEAK_TEXT"), defaultSpeakText),
-			Voice:    getenv("SPEAK_VOICE"),
-			Language: getenv("SPEAK_LANGUAGE"),
-		},
-		publicBaseURLInput: getenv("PUBLIC_BASE_URL"),
 	}
+	errs := errors.Join(c.loadServer(getenv), c.loadAnswers(getenv), c.loadReplay(getenv))
+	if errs != nil {
+		return nil, errs
+	}
+	return c, nil
+}
+
+// withDotenv returns getenv, falling back to the values of the .env file at
+// path when there is one.
+func withDotenv(getenv func(string) string, path string) func(string) string {
+	dotenv, err := godotenv.Read(path)
+	if path == "" || err != nil {
+		return getenv
+	}
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return dotenv[k]
+	}
+}
+
+// loadServer reads the listener, the tokens and how the public URL is rebuilt.
+func (c *Config) loadServer(getenv func(string) string) error {
 	var errs []error
 	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
 		errs = append(errs, fmt.Errorf("PORT=%q: set a port number such as 8080", c.Port))
@@ -104,12 +114,15 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 			c.AuthTokens = []string{c.GeneratedToken}
 		}
 	}
-	if s := c.publicBaseURLInput; s != "" {
+	if s := getenv("PUBLIC_BASE_URL"); s != "" {
+		c.publicBaseURLInput = s
 		u, err := security.ParseBaseURL(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("PUBLIC_BASE_URL: %w", err))
 		}
 		c.PublicBaseURL = u
+	} else if c.Release {
+		c.Warnings = append(c.Warnings, "PUBLIC_BASE_URL is not set: the Host header (or X-Forwarded-Host from a trusted proxy) decides which URL is verified, so a callback the same token signed for another of your hosts is accepted here; set PUBLIC_BASE_URL to the URL Plivo calls, e.g. https://answer.example.com")
 	}
 	proxies, err := security.ParseTrustedProxies(or(getenv("TRUSTED_PROXIES"), defaultTrustedProxy))
 	if err != nil {
@@ -118,6 +131,21 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 	c.TrustedProxies = proxies
 	c.MaxBodyBytes, err = wholeNumber(getenv, "MAX_BODY_BYTES", 1, handlers.DefaultMaxBodyBytes)
 	errs = append(errs, err)
+	c.ShutdownTimeout, err = duration(getenv, "SHUTDOWN_TIMEOUT", defaultShutdown)
+	errs = append(errs, err)
+	c.RequestTimeout, err = duration(getenv, "REQUEST_TIMEOUT", defaultRequestTimeout)
+	errs = append(errs, err)
+	if c.RequestTimeout == 0 || c.RequestTimeout > 30*time.Second {
+		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%s: set a duration from 1ms to 30s; Plivo waits at most 8 seconds for an answer", c.RequestTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+// loadAnswers reads what the routes answer.
+func (c *Config) loadAnswers(getenv func(string) string) error {
+	c.SMSReply = or(getenv("SMS_REPLY_TEXT"), defaultSMSReply)
+	c.Speak = xmlresp.Speak{Text: or(getenv("SPEAK_TEXT"), defaultSpeakText), Voice: getenv("SPEAK_VOICE"), Language: getenv("SPEAK_LANGUAGE")}
+	var errs []error
 	loop, err := wholeNumber(getenv, "SPEAK_LOOP", 0, defaultSpeakLoop)
 	errs = append(errs, err)
 	c.Speak.Loop = xmlresp.Loop(int(loop))
@@ -127,8 +155,14 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 	if _, err := xmlresp.Render(xmlresp.Message{Src: "1", Dst: "2", Text: c.SMSReply}); err != nil {
 		errs = append(errs, fmt.Errorf("SMS_REPLY_TEXT: %w", err))
 	}
-	c.ShutdownTimeout, err = duration(getenv, "SHUTDOWN_TIMEOUT", defaultShutdown)
-	errs = append(errs, err)
+	return errors.Join(errs...)
+}
+
+// loadReplay reads the replay guard's window, store and bounds. It runs
+// after loadServer, whose request timeout bounds a claim's lease.
+func (c *Config) loadReplay(getenv func(string) string) error {
+	var errs []error
+	var err error
 	c.ReplayWindow, err = duration(getenv, "REPLAY_WINDOW", defaultReplayWindow)
 	errs = append(errs, err)
 	if c.ReplayWindow > 0 && c.ReplayWindow < 8*time.Minute {
@@ -150,22 +184,11 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 	if c.ReplayStoreTimeout == 0 || c.ReplayStoreTimeout > 3*time.Second {
 		errs = append(errs, fmt.Errorf("REPLAY_STORE_TIMEOUT=%s: set a duration from 1ms to 3s; a verified request makes two store calls within Plivo's 8-second deadline", c.ReplayStoreTimeout))
 	}
-	c.RequestTimeout, err = duration(getenv, "REQUEST_TIMEOUT", defaultRequestTimeout)
-	errs = append(errs, err)
-	if c.RequestTimeout == 0 || c.RequestTimeout > 30*time.Second {
-		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%s: set a duration from 1ms to 30s; Plivo waits at most 8 seconds for an answer", c.RequestTimeout))
-	}
 	// A claim outlives the longest request and its store calls, and ends
 	// well before Plivo's first retry (60 s), so that a replica that dies
 	// mid-request does not lock its callback out.
 	c.ReplayLease = c.RequestTimeout + c.ReplayStoreTimeout + time.Second
-	if c.Release && c.PublicBaseURL == nil {
-		c.Warnings = append(c.Warnings, "PUBLIC_BASE_URL is not set: the Host header (or X-Forwarded-Host from a trusted proxy) decides which URL is verified, so a callback the same token signed for another of your hosts is accepted here; set PUBLIC_BASE_URL to the URL Plivo calls, e.g. https://answer.example.com")
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return errors.Join(errs...)
 }
 
 func or(s, def string) string {

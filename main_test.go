@@ -83,6 +83,26 @@ func TestLoadConfigErrors(t *testing.T) {
 	}
 }
 
+// TestReleaseWithoutPublicURLWarns: in release mode, without PUBLIC_BASE_URL
+// the Host header decides which URL is verified; the server says so at
+// start-up, and what to set.
+func TestReleaseWithoutPublicURLWarns(t *testing.T) {
+	warned := func(kv map[string]string) bool {
+		cfg, err := loadConfig(env(kv), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(strings.Join(cfg.Warnings, "\n"), "set PUBLIC_BASE_URL")
+	}
+	if !warned(map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "t"}) {
+		t.Error("release mode without PUBLIC_BASE_URL: no warning")
+	}
+	if warned(map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "t", "PUBLIC_BASE_URL": "https://a.example"}) ||
+		warned(map[string]string{"PLIVO_AUTH_TOKEN": "t"}) {
+		t.Error("a warning where PUBLIC_BASE_URL is set, or in development")
+	}
+}
+
 func TestDotEnv(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".env")
 	os.WriteFile(path, []byte("PLIVO_AUTH_TOKEN=from-file\nPORT=9000\n"), 0o600)
@@ -95,7 +115,12 @@ func TestDotEnv(t *testing.T) {
 	}
 }
 
+// inCleanDir runs the test in an empty directory, so that run, which reads
+// ./.env as the server does, never reads the developer's own .env.
+func inCleanDir(t *testing.T) { t.Chdir(t.TempDir()) }
+
 func TestRunRefusesReleaseWithoutToken(t *testing.T) {
+	inCleanDir(t)
 	err := run(context.Background(), env(map[string]string{"GIN_MODE": "release", "PORT": "0"}), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "PLIVO_AUTH_TOKEN") {
 		t.Fatalf("run = %v, want a refusal naming PLIVO_AUTH_TOKEN", err)
@@ -106,6 +131,7 @@ func TestRunRefusesReleaseWithoutToken(t *testing.T) {
 // clone, reads the token and command it prints, sends a signed request, and
 // stops it.
 func TestRunDevelopment(t *testing.T) {
+	inCleanDir(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	out, w := io.Pipe()
 	done := make(chan error, 1)
@@ -160,6 +186,7 @@ func TestRunDevelopment(t *testing.T) {
 // TestStartsWithRedisDown: the server starts when its Redis is unreachable,
 // is alive but not ready, and logs the store without its password.
 func TestStartsWithRedisDown(t *testing.T) {
+	inCleanDir(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out, w := io.Pipe()

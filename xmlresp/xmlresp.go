@@ -26,6 +26,11 @@ type Verb interface {
 // and no indentation, as Plivo's own examples look.
 func Render(verbs ...Verb) ([]byte, error) {
 	doc := etree.NewDocument()
+	// Escape as Plivo's own XML builder does: in text & < > and CR; in
+	// attributes & < " and tab, newline and CR as character references, so
+	// that they survive parsing instead of turning into spaces.
+	doc.WriteSettings.CanonicalText = true
+	doc.WriteSettings.CanonicalAttrVal = true
 	root := doc.CreateElement("Response")
 	for i, v := range verbs {
 		el, err := v.element()
