@@ -13,4 +13,6 @@ COPY --from=build /out/answerurl /answerurl
 ENV GIN_MODE=release PORT=8080
 EXPOSE 8080
 USER nonroot:nonroot
+# No shell or curl in this image: the binary checks its own /healthz.
+HEALTHCHECK --interval=30s --timeout=3s --start-period=5s CMD ["/answerurl", "-healthcheck"]
 ENTRYPOINT ["/answerurl"]

@@ -44,6 +44,8 @@ type Config struct {
 	RequestTimeout     time.Duration // REQUEST_TIMEOUT: read and write timeout of one request
 	IdleTimeout        time.Duration
 	MaxHeaderBytes     int
+	LogFormat          string   // LOG_FORMAT: text (the default) or json
+	IVRTransferNumber  string   // IVR_TRANSFER_NUMBER: what /ivr/choice/ dials on 2
 	Warnings           []string // settings that work but are probably wrong
 	publicBaseURLInput string
 }
@@ -138,12 +140,18 @@ func (c *Config) loadServer(getenv func(string) string) error {
 	if c.RequestTimeout == 0 || c.RequestTimeout > 30*time.Second {
 		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%s: set a duration from 1ms to 30s; Plivo waits at most 8 seconds for an answer", c.RequestTimeout))
 	}
+	switch c.LogFormat = or(getenv("LOG_FORMAT"), "text"); c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: set text or json", c.LogFormat))
+	}
 	return errors.Join(errs...)
 }
 
 // loadAnswers reads what the routes answer.
 func (c *Config) loadAnswers(getenv func(string) string) error {
 	c.SMSReply = or(getenv("SMS_REPLY_TEXT"), defaultSMSReply)
+	c.IVRTransferNumber = getenv("IVR_TRANSFER_NUMBER")
 	c.Speak = xmlresp.Speak{Text: or(getenv("SPEAK_TEXT"), defaultSpeakText), Voice: getenv("SPEAK_VOICE"), Language: getenv("SPEAK_LANGUAGE")}
 	var errs []error
 	loop, err := wholeNumber(getenv, "SPEAK_LOOP", 0, defaultSpeakLoop)
@@ -154,6 +162,11 @@ func (c *Config) loadAnswers(getenv func(string) string) error {
 	}
 	if _, err := xmlresp.Render(xmlresp.Message{Src: "1", Dst: "2", Text: c.SMSReply}); err != nil {
 		errs = append(errs, fmt.Errorf("SMS_REPLY_TEXT: %w", err))
+	}
+	if n := c.IVRTransferNumber; n != "" {
+		if _, err := xmlresp.Render(xmlresp.Dial{Targets: []xmlresp.Verb{xmlresp.Number{Digits: n}}}); err != nil {
+			errs = append(errs, fmt.Errorf("IVR_TRANSFER_NUMBER: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -3,8 +3,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,7 +16,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -24,6 +28,11 @@ import (
 )
 
 func main() {
+	healthcheck := flag.Bool("healthcheck", false, "check the server on PORT (of this environment) at /healthz, and exit 0 when it answers 200, else 1")
+	flag.Parse()
+	if *healthcheck {
+		os.Exit(checkHealth(os.Getenv, os.Stderr))
+	}
 	gin.SetMode(gin.ReleaseMode) // our own logs say what gin's debug output would
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -33,13 +42,37 @@ func main() {
 	}
 }
 
+// checkHealth asks the local server's /healthz, for a container's
+// HEALTHCHECK (the image has no shell and no curl): 0 when it answers 200.
+func checkHealth(getenv func(string) string, stderr io.Writer) int {
+	u := "http://127.0.0.1:" + or(getenv("PORT"), defaultPort) + "/healthz"
+	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get(u)
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 1
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(stderr, "healthcheck: %s answered %s\n", u, resp.Status)
+		return 1
+	}
+	return 0
+}
+
 // run loads the configuration, serves until ctx is cancelled, then shuts down
 // gracefully. Tests call it with their own environment.
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
-	log := slog.New(slog.NewTextHandler(stdout, nil))
 	cfg, err := loadConfig(getenv, ".env")
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
+	}
+	out := newBatchedWriter(stdout)
+	defer out.Flush()
+	var log *slog.Logger
+	if cfg.LogFormat == "json" {
+		log = slog.New(slog.NewJSONHandler(out, nil))
+	} else {
+		log = slog.New(slog.NewTextHandler(out, nil))
 	}
 	srv, err := newServer(cfg, log)
 	if err != nil {
@@ -60,10 +93,60 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		log.Warn("REPLAY_WINDOW=0: the replay guard is off; a captured request can be replayed, and a retried message is handled twice")
 	}
 	if cfg.GeneratedToken != "" {
-		printDevBanner(stdout, cfg, ln.Addr())
+		// The signing client reads it from here, so that the README's
+		// commands work as pasted; it is gone when the server stops.
+		if err := os.WriteFile(devTokenFile, []byte(cfg.GeneratedToken+"\n"), 0o600); err == nil {
+			defer os.Remove(devTokenFile)
+		}
+		printDevBanner(out, cfg, ln.Addr())
 	}
+	out.Flush()
+	go out.flushEvery(ctx, 100*time.Millisecond)
 	return serve(ctx, srv, ln, cfg, log)
 }
+
+// batchedWriter batches the log's lines: a busy server writes one line per
+// callback, and one write call a tick instead of one a line keeps logging
+// off the request's cost. Lines wait at most a tick, and the rest is
+// written at shutdown.
+type batchedWriter struct {
+	mu sync.Mutex
+	w  *bufio.Writer
+}
+
+func newBatchedWriter(w io.Writer) *batchedWriter {
+	return &batchedWriter{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+func (b *batchedWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.w.Write(p)
+}
+
+// Flush writes what is buffered.
+func (b *batchedWriter) Flush() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.w.Flush()
+}
+
+// flushEvery flushes every tick until ctx is done.
+func (b *batchedWriter) flushEvery(ctx context.Context, tick time.Duration) {
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			b.Flush()
+		}
+	}
+}
+
+// devTokenFile holds the token a development server made up, while it runs.
+const devTokenFile = ".dev-token"
 
 // newServer builds the application's http.Server from its configuration.
 func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
@@ -90,6 +173,7 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 		SignalWireSigningKeys: cfg.SignalWireKeys,
 		Replay:                guard,
 		Ready:                 ready,
+		IVRTransferNumber:     cfg.IVRTransferNumber,
 		Log:                   log,
 	})
 	if err != nil {

@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -233,5 +235,76 @@ func TestEnvExample(t *testing.T) {
 	fromFile.Speak.Loop, defaults.Speak.Loop = nil, nil
 	if fmt.Sprintf("%+v", fromFile) != fmt.Sprintf("%+v", defaults) {
 		t.Errorf(".env.example differs from the defaults:\n%+v\n%+v", fromFile, defaults)
+	}
+}
+
+// TestJSONLogs: LOG_FORMAT=json makes every log line a JSON object, the
+// start-up line and the line of an answered callback alike.
+func TestJSONLogs(t *testing.T) {
+	inCleanDir(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, env(map[string]string{"PORT": "0", "PLIVO_AUTH_TOKEN": "t", "LOG_FORMAT": "json"}), w)
+		w.Close()
+	}()
+	lines := bufio.NewScanner(out)
+	var start struct{ Msg, Addr string }
+	if !lines.Scan() || json.Unmarshal(lines.Bytes(), &start) != nil || start.Msg != "listening" {
+		t.Fatalf("first line %q: want a JSON object saying where it listens", lines.Text())
+	}
+	_, port, _ := strings.Cut(start.Addr, "]:")
+	if port == "" {
+		_, port, _ = strings.Cut(start.Addr, ":")
+	}
+	u := "http://127.0.0.1:" + port + "/speak/"
+	sig, _ := security.SignPlivoV3("t", "GET", u, nil, "99")
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set(security.HeaderPlivoV3, sig)
+	req.Header.Set(security.HeaderPlivoV3Nonce, "99")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("signed request: %v %v", resp, err)
+	}
+	var answered struct {
+		Msg, Route string
+		Status     int
+	}
+	for lines.Scan() {
+		if err := json.Unmarshal(lines.Bytes(), &answered); err != nil {
+			t.Fatalf("not a JSON line: %q", lines.Text())
+		}
+		if answered.Msg == "callback answered" {
+			break
+		}
+	}
+	if answered.Route != "/speak/" || answered.Status != 200 {
+		t.Errorf("callback line: %+v", answered)
+	}
+	cancel()
+	go io.Copy(io.Discard, out)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHealthcheck: answerurl -healthcheck exits 0 when the local server's
+// /healthz answers 200, and 1 when nothing listens.
+func TestHealthcheck(t *testing.T) {
+	h := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			io.WriteString(w, "ok\n")
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	_, port, _ := strings.Cut(strings.TrimPrefix(h.URL, "http://"), ":")
+	if code := checkHealth(env(map[string]string{"PORT": port}), io.Discard); code != 0 {
+		t.Errorf("healthy server: exit %d", code)
+	}
+	h.Close()
+	var errs strings.Builder
+	if code := checkHealth(env(map[string]string{"PORT": port}), &errs); code != 1 || !strings.Contains(errs.String(), "healthcheck") {
+		t.Errorf("no server: exit %d, %q", code, errs.String())
 	}
 }

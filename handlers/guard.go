@@ -16,8 +16,8 @@ import (
 const HeaderDuplicate = "X-Replay-Duplicate"
 
 // guarded returns middleware that lets the handlers after it run once per
-// set of keys: keys names a verified callback (its nonce, the fingerprint
-// of what was signed, and what identifies a message).
+// set of keys: keys names a verified callback (the digest of what was
+// signed, and what identifies a message).
 //
 // Unseen keys are claimed for one lease and the handler runs; an answer
 // below 500 is stored for the window, while a 5xx or a panic releases the

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
@@ -20,13 +21,7 @@ const publicHost = "abc.ngrok-free.app"
 // URL; or, when forwardHeaders is false, with the public Host kept and no
 // forwarded headers, as many TLS-terminating proxies do.
 func behindProxy(t *testing.T, change func(*Options), forwardHeaders bool, rewritePath func(string) string) (proxyURL string, logs *syncBuffer) {
-	t.Helper()
-	h, logs := testRouter(t, change)
-	app := httptest.NewServer(h)
-	t.Cleanup(app.Close)
-	target, _ := url.Parse(app.URL)
-	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
-		pr.SetURL(target)
+	return behindProxyFunc(t, change, func(pr *httputil.ProxyRequest) {
 		if forwardHeaders {
 			pr.Out.Header.Set("X-Forwarded-Proto", "https")
 			pr.Out.Header.Set("X-Forwarded-Host", publicHost)
@@ -38,6 +33,20 @@ func behindProxy(t *testing.T, change func(*Options), forwardHeaders bool, rewri
 			pr.Out.URL.Path = rewritePath(pr.Out.URL.Path)
 			pr.Out.URL.RawPath = ""
 		}
+	})
+}
+
+// behindProxyFunc is behindProxy with the proxy's rewrite given: tweak
+// changes the outgoing request after it is pointed at the server.
+func behindProxyFunc(t *testing.T, change func(*Options), tweak func(*httputil.ProxyRequest)) (proxyURL string, logs *syncBuffer) {
+	t.Helper()
+	h, logs := testRouter(t, change)
+	app := httptest.NewServer(h)
+	t.Cleanup(app.Close)
+	target, _ := url.Parse(app.URL)
+	proxy := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		tweak(pr)
 	}}
 	front := httptest.NewServer(proxy)
 	t.Cleanup(front.Close)
@@ -132,4 +141,91 @@ func TestBehindProxy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestTroubleshootingTable provokes each row of the README's troubleshooting
+// table behind a real reverse proxy, and checks that the warn line shows the
+// row's symptom. Every row of the README must have its scenario here.
+func TestTroubleshootingTable(t *testing.T) {
+	public := "https://" + publicHost + "/speak/"
+	forward := func(pr *httputil.ProxyRequest) {
+		pr.Out.Header.Set("X-Forwarded-Proto", "https")
+		pr.Out.Header.Set("X-Forwarded-Host", publicHost)
+	}
+	type scenario struct {
+		change func(*Options)
+		tweak  func(*httputil.ProxyRequest)
+		path   string // default /speak/
+		signed string // default public
+		token  string // default the server's
+		times  int    // requests sent, default 1
+	}
+	scenarios := map[string]scenario{
+		"trust the proxy at 127.0.0.1 with TRUSTED_PROXIES": {
+			change: func(o *Options) { o.PublicURL.TrustedProxies, _ = security.ParseTrustedProxies("10.0.0.5") }, tweak: forward},
+		"the provider signed https:// but the server rebuilt http://": {
+			tweak: func(pr *httputil.ProxyRequest) { pr.Out.Host = publicHost }},
+		"PUBLIC_BASE_URL does not match the URL the provider calls": {
+			change: func(o *Options) { o.PublicURL.Base, _ = security.ParseBaseURL("https://old.ngrok-free.app") }, tweak: forward},
+		"signed the path /speak but the request came to /speak/": {tweak: func(pr *httputil.ProxyRequest) {
+			forward(pr)
+			pr.Out.URL.Path += "/"
+		}, path: "/speak", signed: "https://" + publicHost + "/speak"},
+		// ngrok --host-header=rewrite: Host is the local address, and nothing names the public one.
+		"no nearby URL verifies either": {tweak: func(pr *httputil.ProxyRequest) {}},
+		`reason="no signature header`: {tweak: func(pr *httputil.ProxyRequest) {
+			forward(pr)
+			pr.Out.Header.Del(security.HeaderPlivoV3)
+		}},
+		`reason="no nonce header`: {tweak: func(pr *httputil.ProxyRequest) {
+			forward(pr)
+			pr.Out.Header.Del(security.HeaderPlivoV3Nonce)
+		}},
+		`reason="malformed nonce`: {tweak: func(pr *httputil.ProxyRequest) {
+			forward(pr)
+			pr.Out.Header.Set(security.HeaderPlivoV3Nonce, "1.2")
+		}},
+		"diagnosis skipped": {tweak: forward, token: "wrong-token-xyz", times: 8},
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, _ := strings.Cut(string(readme), "## Troubleshooting a 403")
+	table, _, _ = strings.Cut(table, "\n## ")
+	rows := 0
+	for _, line := range strings.Split(table, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		rows++
+		symptom, _, _ := strings.Cut(strings.TrimPrefix(line, "| `"), "`")
+		sc, ok := scenarios[symptom]
+		if !ok {
+			t.Errorf("README row %q has no scenario in this test", symptom)
+			continue
+		}
+		t.Run(symptom, func(t *testing.T) {
+			proxyURL, logs := behindProxyFunc(t, sc.change, sc.tweak)
+			path, signed, tok := or(sc.path, "/speak/"), or(sc.signed, public), or(sc.token, token)
+			for i := 0; i < max(sc.times, 1); i++ {
+				if status, body := sendSigned(t, proxyURL, path, signed, tok); status != http.StatusForbidden {
+					t.Fatalf("status %d (%q), want 403", status, body)
+				}
+			}
+			if !strings.Contains(logs.String(), symptom) {
+				t.Errorf("the warn line lacks %q:\n%s", symptom, logs)
+			}
+		})
+	}
+	if rows != len(scenarios) {
+		t.Errorf("the README has %d rows, this test %d scenarios", rows, len(scenarios))
+	}
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

@@ -225,7 +225,7 @@ func TestReplayOnlyAfterVerification(t *testing.T) {
 }
 
 func TestReplayStoreFull(t *testing.T) {
-	g := newGuarded(t, 4) // a voice callback takes two keys: its nonce and its signed fingerprint
+	g := newGuarded(t, 2) // a voice callback takes one key: the digest of what was signed
 	serve(g.h, speakRequest(t, "a"))
 	serve(g.h, speakRequest(t, "b"))
 	w := serve(g.h, speakRequest(t, "c"))

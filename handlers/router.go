@@ -22,6 +22,9 @@ type Options struct {
 	MaxBodyBytes int64         // zero: DefaultMaxBodyBytes
 	Speak        xmlresp.Speak // the answer of /speak/
 	SMSReply     string        // the text sent back by /receive_sms/
+	// IVRTransferNumber is the number /ivr/choice/ dials when the caller
+	// presses 2; empty, option 2 says no one is available.
+	IVRTransferNumber string
 	// TwilioAuthTokens and SignalWireSigningKeys enable /twilio/… and
 	// /signalwire/… when set; without them those routes do not exist (404).
 	TwilioAuthTokens      []string
@@ -73,6 +76,11 @@ func NewRouter(o Options) (*Router, error) {
 
 	r.Voice("/speak", StaticXML(speakXML))
 	r.Message("/receive_sms", inboundMessageKeys, ReceiveSMS(o.SMSReply, o.Log))
+	// A call flow: a menu, its GetInput action URL, and the call's hangup URL.
+	r.Voice("/ivr", IVRMenu())
+	r.Voice("/ivr/choice", IVRChoice(o.IVRTransferNumber, o.Log))
+	r.Voice("/hangup", Hangup(o.Log))
+	r.Message("/message_status", messageStatusKeys, MessageStatus(o.Log))
 	if err := r.twilioRoutes(o); err != nil {
 		return nil, err
 	}
@@ -88,7 +96,7 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.engine.
 // URL): every request is verified with X-Plivo-Signature-V3 before h runs,
 // and h runs once per callback, however often it is delivered.
 func (r *Router) Voice(path string, h gin.HandlerFunc) {
-	r.handle(path, r.edge.verified(r.v3, false), r.guard("plivo-v3", security.HeaderPlivoV3Nonce, nil), h)
+	r.handle(path, r.edge.verified(r.v3, false), r.guard("plivo-v3", nil), h)
 }
 
 // Message registers a Plivo message callback route (a message URL or a
@@ -98,7 +106,7 @@ func (r *Router) Voice(path string, h gin.HandlerFunc) {
 // MessageUUID, and its Status for a status callback): a retry with a fresh
 // nonce is then recognised too.
 func (r *Router) Message(path string, messageKeys func(form url.Values) []string, h gin.HandlerFunc) {
-	r.handle(path, r.edge.verified(r.v2, false), r.guard("plivo-v2", security.HeaderPlivoV2Nonce, messageKeys), h)
+	r.handle(path, r.edge.verified(r.v2, false), r.guard("plivo-v2", messageKeys), h)
 }
 
 // handle registers chain for GET and POST on path and path + "/".
@@ -109,18 +117,17 @@ func (r *Router) handle(path string, chain ...gin.HandlerFunc) {
 	}
 }
 
-// guard keys a verified callback by its nonce and the fingerprint of what
-// was signed, which catches the same signed content cut differently between
-// URL, body and nonce, plus messageKeys for a message.
-func (r *Router) guard(scheme, nonceHeader string, messageKeys func(url.Values) []string) gin.HandlerFunc {
+// guard keys a verified callback by the digest of what was signed (which
+// holds the nonce, and is the same however the signed string is cut into
+// URL, body and nonce), plus messageKeys for a message, whose body V2 does
+// not sign.
+func (r *Router) guard(scheme string, messageKeys func(url.Values) []string) gin.HandlerFunc {
 	if r.replay == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
 	return guarded(r.replay, r.log, func(cb *Callback) []string {
-		keys := []string{
-			replay.Key(scheme, "nonce", cb.Request.Header.Get(nonceHeader)),
-			replay.Key(scheme, "signed", string(cb.Signed[:])),
-		}
+		digest := cb.Signed.Digest()
+		keys := []string{replay.Key(scheme, "signed", string(digest[:]))}
 		if messageKeys != nil {
 			keys = append(keys, messageKeys(cb.Form)...)
 		}
@@ -173,13 +180,42 @@ func newEngine(log *slog.Logger) *gin.Engine {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false
 	e.HandleMethodNotAllowed = true
-	e.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+	e.Use(accessLog(log), gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
 		log.Error("panic in handler", "route", c.FullPath(), "error", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 	}))
 	e.NoRoute(func(c *gin.Context) { abort(c, http.StatusNotFound, "not found") })
 	e.NoMethod(func(c *gin.Context) { abort(c, http.StatusMethodNotAllowed, "method not allowed: use GET or POST") })
 	return e
+}
+
+// accessLog writes one line for every request to a callback route, once it
+// is answered: the route, the status, the call or message it was about
+// (when verified) and how long it took.
+func accessLog(log *slog.Logger) gin.HandlerFunc {
+	ids := [][2]string{{"CallUUID", "call_uuid"}, {"MessageUUID", "message_uuid"}, {"CallSid", "call_sid"}, {"MessageSid", "message_sid"}}
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		route := c.FullPath()
+		if route == "/healthz" || route == "/readyz" {
+			return
+		}
+		attrs := make([]slog.Attr, 0, 6)
+		attrs = append(attrs, slog.String("route", route), slog.String("method", c.Request.Method), slog.Int("status", c.Writer.Status()))
+		if cb := CallbackFrom(c); cb != nil {
+			for _, id := range ids {
+				if v := cb.Form.Get(id[0]); v != "" {
+					attrs = append(attrs, slog.String(id[1], v))
+				}
+			}
+		}
+		if c.Writer.Header().Get(HeaderDuplicate) != "" {
+			attrs = append(attrs, slog.Bool("duplicate", true))
+		}
+		attrs = append(attrs, slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000))
+		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "callback answered", attrs...)
+	}
 }
 
 // ready answers /readyz: 200, or 503 while check fails.

@@ -32,8 +32,8 @@ type Callback struct {
 	// Form is the query's parameters and the body's together, the way a
 	// handler wants them whatever the method.
 	Form url.Values
-	// Signed is the fingerprint of what the provider signed.
-	Signed security.Digest
+	// Signed is what the provider signed.
+	Signed security.Signed
 }
 
 const callbackKey = "answerurl/handlers.Callback"
@@ -106,7 +106,7 @@ func (e *edge) readBody(c *gin.Context, req *security.Request, rawJSON bool) (in
 	if c.Request.ContentLength > e.maxBody {
 		return http.StatusRequestEntityTooLarge, errTooLarge
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, e.maxBody))
+	body, err := readAll(http.MaxBytesReader(c.Writer, c.Request.Body, e.maxBody), c.Request.ContentLength)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -134,6 +134,16 @@ func (e *edge) readBody(c *gin.Context, req *security.Request, rawJSON bool) (in
 		return http.StatusBadRequest, err
 	}
 	return 0, nil
+}
+
+// readAll reads r, in one allocation when its length is known.
+func readAll(r io.Reader, length int64) ([]byte, error) {
+	if length <= 0 {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, length)
+	_, err := io.ReadFull(r, body)
+	return body, err
 }
 
 // mergeForm returns the query's parameters and the body's together; it

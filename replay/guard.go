@@ -63,5 +63,5 @@ func (g *Guard) storeContext(parent context.Context) (context.Context, context.C
 	if g.StoreTimeout > 0 {
 		return context.WithTimeout(parent, g.StoreTimeout)
 	}
-	return context.WithCancel(parent)
+	return parent, func() {}
 }

@@ -1,8 +1,10 @@
 package replay
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -12,36 +14,40 @@ import (
 // at most a fixed number of keys; at the bound new claims fail with ErrFull
 // instead of evicting a key early, which would let a replay through.
 //
-// Memory follows the live keys and their answers and nothing more: a key
-// is dropped when its lease or window ends, and an answer when no key refers
-// to it. Keys are kept as 16-byte digests in entries that hold no pointers,
-// so that a busy window of hundreds of thousands of keys costs the garbage
-// collector nothing to scan; an answer shared by many keys (a static one,
-// such as /speak/'s) is stored once.
+// Memory follows the live keys and their answers and nothing more: a key is
+// dropped once its lease or window has ended, and an answer when no key
+// refers to it. Keys are kept as 16-byte digests in entries that hold no
+// pointers, so that a busy window of hundreds of thousands of keys costs
+// the garbage collector nothing to scan; an answer shared by many keys (a
+// static one, such as /speak/'s) is stored once.
 type Memory struct {
 	mu      sync.Mutex
 	max     int
 	entries map[digest]entry
 	answers map[digest]*sharedAnswer
-	// Every claim lasts the same lease and every answer the same window, so
-	// a queue of each, in the order written, is in expiry order.
-	leases, windows expiryQueue
-	owners          uint64
-	now             func() time.Time
+	last    *sharedAnswer // the answer stored last, and its digest: most
+	lastID  digest        // routes answer the same bytes every time
+	claims  []claimed     // in the order claimed; swept from the front
+	head    int       // claims[head:] are not yet swept
+	owners  uint64
+	now     func() time.Time
 }
 
 type digest [16]byte
 
-func digestOf(parts ...string) digest {
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	return digest(h.Sum(nil))
+// digestOf is a key's 16-byte digest.
+func digestOf(key string) digest {
+	sum := sha256.Sum256([]byte(key))
+	return digest(sum[:16])
 }
 
-// entry is one key: in flight for owner, or answered.
+// answerDigest identifies an answer, so that equal answers are stored once.
+func answerDigest(a Answer) digest {
+	sum := sha256.Sum256(slices.Concat([]byte(strconv.Itoa(a.Status)+"\x00"+a.ContentType+"\x00"), a.Body))
+	return digest(sum[:16])
+}
+
+// entry is one key: in flight for owner until expires, or answered.
 type entry struct {
 	owner    uint64
 	answered bool
@@ -49,9 +55,19 @@ type entry struct {
 	expires  int64  // unix nanoseconds
 }
 
+// claimed is one key of one claim, in the order claimed.
+type claimed struct {
+	key   digest
+	owner uint64
+}
+
 type sharedAnswer struct {
 	Answer
 	refs int // entries that refer to it
+}
+
+func (s *sharedAnswer) equal(a Answer) bool {
+	return s.Status == a.Status && s.ContentType == a.ContentType && bytes.Equal(s.Body, a.Body)
 }
 
 // NewMemory returns a store that holds at most maxEntries keys.
@@ -81,11 +97,10 @@ func (m *Memory) Claim(_ context.Context, keys []string, lease time.Duration) (C
 		return Claim{}, ErrFull
 	}
 	m.owners++
-	expires := now + lease.Nanoseconds()
 	for _, d := range ds {
-		m.drop(d)
-		m.entries[d] = entry{owner: m.owners, expires: expires}
-		m.leases.push(d, expires)
+		m.drop(d) // an expired entry not yet swept
+		m.entries[d] = entry{owner: m.owners, expires: now + lease.Nanoseconds()}
+		m.claims = append(m.claims, claimed{d, m.owners})
 	}
 	return Claim{State: Unseen, Owner: strconv.FormatUint(m.owners, 10), Keys: keys}, nil
 }
@@ -93,17 +108,18 @@ func (m *Memory) Claim(_ context.Context, keys []string, lease time.Duration) (C
 // Complete implements Store.
 func (m *Memory) Complete(_ context.Context, c Claim, a Answer, window time.Duration) error {
 	owner, _ := strconv.ParseUint(c.Owner, 10, 64)
-	answer := digestOf(strconv.Itoa(a.Status), a.ContentType, string(a.Body))
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	answer := m.lastID
+	if m.last == nil || !m.last.equal(a) {
+		answer = answerDigest(a)
+	}
 	now := m.now().UnixNano()
-	m.sweep(now)
-	expires := now + window.Nanoseconds()
 	stored := false
 	for _, key := range c.Keys {
 		d := digestOf(key)
 		if e, ok := m.entries[d]; !ok || e.owner != owner || e.answered || e.expires <= now {
-			continue // the lease ran out: the key is gone or someone else's
+			continue // the lease ran out: the key is gone, or someone else's
 		}
 		shared := m.answers[answer]
 		if shared == nil {
@@ -111,8 +127,8 @@ func (m *Memory) Complete(_ context.Context, c Claim, a Answer, window time.Dura
 			m.answers[answer] = shared
 		}
 		shared.refs++
-		m.entries[d] = entry{owner: owner, answered: true, answer: answer, expires: expires}
-		m.windows.push(d, expires)
+		m.last, m.lastID = shared, answer
+		m.entries[d] = entry{owner: owner, answered: true, answer: answer, expires: now + window.Nanoseconds()}
 		stored = true
 	}
 	if !stored {
@@ -135,14 +151,24 @@ func (m *Memory) Release(_ context.Context, c Claim) error {
 	return nil
 }
 
-// sweep drops the keys whose lease or window ended before now.
+// sweep drops expired keys, oldest claim first, and stops at the first claim
+// still alive. Claims made later usually expire later too (every claim has
+// the same lease and every answer the same window); one that expired sooner
+// (a released or abandoned claim) is no longer seen by Claim, and is dropped
+// when the sweep reaches it.
 func (m *Memory) sweep(now int64) {
-	for _, q := range []*expiryQueue{&m.leases, &m.windows} {
-		for d, expires := range q.popExpired(now) {
-			if e, ok := m.entries[d]; ok && e.expires == expires {
-				m.drop(d)
+	for ; m.head < len(m.claims); m.head++ {
+		c := m.claims[m.head]
+		if e, ok := m.entries[c.key]; ok && e.owner == c.owner {
+			if e.expires > now {
+				break
 			}
+			m.drop(c.key)
 		}
+	}
+	if m.head > 1024 && m.head > len(m.claims)/2 { // reclaim the swept half
+		m.claims = append(m.claims[:0], m.claims[m.head:]...)
+		m.head = 0
 	}
 }
 
@@ -156,38 +182,9 @@ func (m *Memory) drop(d digest) {
 	if shared := m.answers[e.answer]; e.answered && shared != nil {
 		if shared.refs--; shared.refs == 0 {
 			delete(m.answers, e.answer)
-		}
-	}
-}
-
-// expiryQueue holds keys in the order they expire.
-type expiryQueue struct {
-	items []queued
-	head  int // items[head:] are not yet expired
-}
-
-type queued struct {
-	key     digest
-	expires int64
-}
-
-func (q *expiryQueue) push(d digest, expires int64) {
-	q.items = append(q.items, queued{d, expires})
-}
-
-// popExpired yields and removes the keys that expired before now.
-func (q *expiryQueue) popExpired(now int64) func(yield func(digest, int64) bool) {
-	return func(yield func(digest, int64) bool) {
-		for q.head < len(q.items) && q.items[q.head].expires <= now {
-			it := q.items[q.head]
-			q.head++
-			if !yield(it.key, it.expires) {
-				break
+			if m.last == shared {
+				m.last = nil
 			}
-		}
-		if q.head > 1024 && q.head > len(q.items)/2 { // reclaim the popped half
-			q.items = append(q.items[:0], q.items[q.head:]...)
-			q.head = 0
 		}
 	}
 }

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,5 +78,29 @@ func TestRedisOutage(t *testing.T) {
 	srv.Restart()
 	if c, err := r.Claim(ctx, []string{"k"}, time.Minute); err != nil || c.State != Unseen {
 		t.Fatalf("after Redis came back: %+v %v", c, err)
+	}
+}
+
+// TestRedisWrongPassword: a Redis that refuses the password is reported as
+// such, not as unreachable.
+func TestRedisWrongPassword(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t, "--requirepass", "right-password")
+	r, err := NewRedis("redis://:wrong-password@"+srv.Addr+"/0", "test:", 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	err = r.Ping(context.Background())
+	if !errors.Is(err, ErrRedisAuth) || strings.Contains(err.Error(), "unreachable") || strings.Contains(err.Error(), "wrong-password") {
+		t.Fatalf("Ping = %v; want ErrRedisAuth, without the password", err)
+	}
+	if _, err := r.Claim(context.Background(), []string{"k"}, time.Second); !errors.Is(err, ErrRedisAuth) {
+		t.Fatalf("Claim = %v; want ErrRedisAuth", err)
+	}
+	good, _ := NewRedis("redis://:right-password@"+srv.Addr+"/0", "test:", 500*time.Millisecond)
+	t.Cleanup(func() { good.Close() })
+	if err := good.Ping(context.Background()); err != nil {
+		t.Fatalf("with the right password: %v", err)
 	}
 }

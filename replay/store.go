@@ -1,6 +1,6 @@
 // Package replay stops replayed webhooks and answers a provider's genuine
-// retries once. After a request verifies, its keys (its nonce, the
-// fingerprint of what was signed, and for a message its MessageUUID) are
+// retries once. After a request verifies, its keys (the digest of what was
+// signed, which holds the nonce, and for a message its MessageUUID) are
 // claimed; a request whose key was already answered gets the stored answer,
 // byte for byte, without its handler running again, and one whose key is
 // still being handled is refused for now.
@@ -89,7 +89,7 @@ type Store interface {
 }
 
 // Key is a replay key: a scheme, what the value is (a nonce, a signed
-// fingerprint, a message), and the value, hashed, so that keys have a fixed
+// digest, a message), and the value, hashed, so that keys have a fixed
 // size and carry nothing a client chose.
 func Key(scheme, kind, value string) string {
 	sum := sha256.Sum256([]byte(value))

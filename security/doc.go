@@ -6,8 +6,9 @@
 // Each scheme is one file that reads top to bottom next to the provider's
 // documentation: plivo_v3.go, plivo_v2.go, twilio.go. A [Request] holds what
 // the provider signed (method, public URL, parameters, headers, raw body);
-// a [Verifier] checks it and returns the [Digest] of the string its
-// signature covers, or an error wrapping one of the sentinel errors, which
+// a [Verifier] checks it and returns the [Signed] string its signature
+// covers (whose digest a replay guard keys on), or an error wrapping one of
+// the sentinel errors, which
 // callers compare with [errors.Is] and which never carry a secret. The Sign
 // functions compute what a provider sends, for tests and for clients that
 // imitate one.

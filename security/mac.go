@@ -36,10 +36,10 @@ func newSecrets(newHash func() hash.Hash, keys []string) []*secret {
 	return out
 }
 
-// signs reports whether any of sigs is the MAC of msg under s, and returns
-// that MAC. The comparison takes the same time whatever the bytes
-// (hmac.Equal), so a forger learns nothing from how long a refusal takes.
-func (s *secret) signs(msg []byte, sigs [][]byte) (Digest, bool) {
+// signs reports whether any of sigs is the MAC of msg under s. The
+// comparison takes the same time whatever the bytes (hmac.Equal), so a
+// forger learns nothing from how long a refusal takes.
+func (s *secret) signs(msg []byte, sigs [][]byte) bool {
 	mac := s.macs.Get().(*keyedMAC)
 	defer s.macs.Put(mac)
 	mac.Reset()
@@ -49,30 +49,20 @@ func (s *secret) signs(msg []byte, sigs [][]byte) (Digest, bool) {
 	for _, sig := range sigs {
 		matched = hmac.Equal(mac.sum, sig) || matched
 	}
-	var d Digest
-	copy(d[:], mac.sum)
-	return d, matched
+	return matched
 }
 
-// keyring is a verifier's secrets, each with the signatures it may match.
-type keyring []*secret
-
-// fingerprint returns the MAC of msg under the first secret when any secret
-// signs msg with one of the signatures that sigs gives for it. The
-// fingerprint is the same for the same signed string whichever secret
-// matched, and costs nothing more when the first one did.
-func (k keyring) fingerprint(msg []byte, sigs func(i int) [][]byte) (Digest, bool) {
-	for i, s := range k {
-		if got := sigs(i); len(got) > 0 {
-			if mac, ok := s.signs(msg, got); ok {
-				if i > 0 {
-					mac, _ = k[0].signs(msg, nil)
-				}
-				return mac, true
-			}
+// anySigns reports whether any of secrets signs msg with one of sigs.
+func anySigns(secrets []*secret, msg []byte, sigs [][]byte) bool {
+	if len(sigs) == 0 {
+		return false
+	}
+	for _, s := range secrets {
+		if s.signs(msg, sigs) {
+			return true
 		}
 	}
-	return Digest{}, false
+	return false
 }
 
 // decodeSignatures reads signature header values: a header may hold several

@@ -17,7 +17,9 @@ import (
 // values in order. A malformed percent-escape or invalid UTF-8 is an error
 // wrapping [ErrMalformedParams].
 func ParseQuery(s string) (url.Values, error) {
-	values := url.Values{}
+	n := min(strings.Count(s, "&")+1, 64) // room for a callback's pairs at once
+	values := make(url.Values, n)
+	room := make([]string, n) // one backing array for the keys' first values
 	for pair := range strings.SplitSeq(s, "&") {
 		if pair == "" {
 			continue
@@ -31,7 +33,11 @@ func ParseQuery(s string) (url.Values, error) {
 		if !utf8.ValidString(key) || !utf8.ValidString(value) {
 			return nil, fmt.Errorf("%w: invalid UTF-8 in %q", ErrMalformedParams, clip(pair, 32))
 		}
-		values[key] = append(values[key], value)
+		if _, seen := values[key]; !seen && len(room) > 0 {
+			values[key], room = append(room[:0:1], value), room[1:]
+		} else {
+			values[key] = append(values[key], value)
+		}
 	}
 	return values, nil
 }

@@ -41,18 +41,16 @@ func ValidNonce(nonce string) bool {
 	return true
 }
 
-// plivoScheme is what V3 and V2 share: three headers and the tokens.
+// plivoScheme is what V3 and V2 share: three headers and two sets of tokens.
 type plivoScheme struct {
 	signature, mainSignature, nonce string // header names, canonical
-	keys                            keyring // the account's tokens, then the main account's
-	nAccount                        int
+	account, main                   []*secret
 }
 
 func newPlivoScheme(t PlivoTokens, signature, mainSignature, nonce string) (plivoScheme, error) {
-	account := newSecrets(sha256.New, t.AuthTokens)
 	p := plivoScheme{signature: signature, mainSignature: mainSignature, nonce: nonce,
-		keys: append(account, newSecrets(sha256.New, t.MainAccountTokens)...), nAccount: len(account)}
-	if len(p.keys) == 0 {
+		account: newSecrets(sha256.New, t.AuthTokens), main: newSecrets(sha256.New, t.MainAccountTokens)}
+	if len(p.account)+len(p.main) == 0 {
 		return p, fmt.Errorf("%w: give at least one Plivo auth token", ErrNoToken)
 	}
 	return p, nil
@@ -95,17 +93,13 @@ func (p plivoScheme) CheckHeaders(h http.Header) error {
 
 // verify checks the signatures in ph against msg, the signed string with
 // base, the URL as rebuilt, at its start (and then with base's equivalent
-// spellings), and returns the fingerprint of the string that matched.
-func (p plivoScheme) verify(ph plivoHeaders, base string, msg []byte) (Digest, error) {
-	sigsFor := func(key int) [][]byte {
-		if key < p.nAccount {
-			return ph.account
-		}
-		return ph.main
-	}
-	signed, ok := firstMatch(base, msg, func(msg []byte) (Digest, bool) { return p.keys.fingerprint(msg, sigsFor) })
+// spellings), and returns the string that matched.
+func (p plivoScheme) verify(ph plivoHeaders, base string, msg []byte) (Signed, error) {
+	signed, ok := firstMatch(base, msg, func(msg []byte) bool {
+		return anySigns(p.account, msg, ph.account) || anySigns(p.main, msg, ph.main)
+	})
 	if !ok {
-		return Digest{}, fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",
+		return Signed{}, fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",
 			ErrMismatch, ph.count, base)
 	}
 	return signed, nil

@@ -27,14 +27,14 @@ func NewPlivoV2(t PlivoTokens) (*PlivoV2, error) {
 
 // Verify checks the V2 signatures of r and returns the digest of the signed
 // string: the URL without its query, then the nonce.
-func (v *PlivoV2) Verify(r *Request) (Digest, error) {
+func (v *PlivoV2) Verify(r *Request) (Signed, error) {
 	headers, err := v.read(r.Header)
 	if err != nil {
-		return Digest{}, err
+		return Signed{}, err
 	}
 	base, _, err := splitURL(r.URL)
 	if err != nil {
-		return Digest{}, err
+		return Signed{}, err
 	}
 	return v.verify(headers, base, []byte(base+headers.nonce))
 }

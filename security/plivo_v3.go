@@ -29,22 +29,22 @@ func NewPlivoV3(t PlivoTokens) (*PlivoV3, error) {
 // Verify checks the V3 signatures of r: a header may hold several,
 // comma-separated, and one match is enough. It returns the digest of the
 // signed string.
-func (v *PlivoV3) Verify(r *Request) (Digest, error) {
+func (v *PlivoV3) Verify(r *Request) (Signed, error) {
 	headers, err := v.read(r.Header)
 	if err != nil {
-		return Digest{}, err
+		return Signed{}, err
 	}
 	base, _, err := splitURL(r.URL)
 	if err != nil {
-		return Digest{}, err
+		return Signed{}, err
 	}
 	query, err := r.query()
 	if err != nil {
-		return Digest{}, err
+		return Signed{}, err
 	}
 	msg, err := v3Message(r.Method, base, query, r.Params, headers.nonce)
 	if err != nil {
-		return Digest{}, err
+		return Signed{}, err
 	}
 	return v.verify(headers, base, msg)
 }

@@ -2,7 +2,6 @@ package security
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"net/url"
 )
@@ -36,22 +35,22 @@ type Verifier interface {
 	// well formed. A server calls it before reading the body, so that an
 	// unsigned request costs nothing more.
 	CheckHeaders(h http.Header) error
-	// Verify returns the fingerprint of the string that a matching
-	// signature covers, or an error that wraps one of this package's
-	// sentinel errors and never contains a secret.
-	Verify(r *Request) (Digest, error)
+	// Verify returns the string that a matching signature covers, or an
+	// error that wraps one of this package's sentinel errors and never
+	// contains a secret.
+	Verify(r *Request) (Signed, error)
 }
 
-// Digest is the fingerprint of the string a provider signed: its MAC under
-// the verifier's first token or key (an HMAC-SHA1, for Twilio and
-// SignalWire, fills the first 20 bytes). Two requests with the same
-// fingerprint carry the same signed content, whichever token's signature
-// matched and however the content was cut into URL, parameters and nonce,
-// so a replay guard keys on it.
-type Digest [sha256.Size]byte
+// Signed is the string a provider signed, as a verifier found it.
+type Signed struct{ msg []byte }
 
-// String returns the digest in hex.
-func (d Digest) String() string { return hex.EncodeToString(d[:]) }
+// Digest returns the SHA-256 of the signed string. Two requests with the
+// same digest carry the same signed content, however it was cut into URL,
+// parameters and nonce, and whichever token's signature matched: a replay
+// guard keys on it. (Plivo signs URL + nonce, and ... + "." + nonce, with
+// nothing of fixed length in between, so the nonce alone does not name a
+// callback.)
+func (s Signed) Digest() [sha256.Size]byte { return sha256.Sum256(s.msg) }
 
 // query returns the request's decoded query string.
 func (r *Request) query() (url.Values, error) {

@@ -83,7 +83,7 @@ func signTwilioLike(key, rawURL string, params url.Values, keepOrder bool) (stri
 }
 
 type twilioScheme struct {
-	secrets   keyring
+	secrets   []*secret
 	keepOrder bool     // a repeated key's values in request order (SignalWire)
 	headers   []string // the signature headers read, canonical
 }
@@ -120,34 +120,33 @@ func (t twilioScheme) CheckHeaders(h http.Header) error {
 }
 
 // Verify checks r's signature and returns the digest of the signed string.
-func (t twilioScheme) Verify(r *Request) (Digest, error) {
+func (t twilioScheme) Verify(r *Request) (Signed, error) {
 	sigs, err := t.read(r.Header)
 	if err != nil {
-		return Digest{}, err
+		return Signed{}, err
 	}
 	base, _, err := splitURL(r.URL)
 	if err != nil {
-		return Digest{}, err
+		return Signed{}, err
 	}
 	query, err := r.query()
 	if err != nil {
-		return Digest{}, err
+		return Signed{}, err
 	}
 	params := r.Params
 	if claimed, ok := query["bodySHA256"]; ok {
 		// The URL is signed, and the body must hash to what the URL claims.
 		if !hmac.Equal([]byte(BodySHA256(r.Body)), []byte(strings.ToLower(claimed[0]))) {
-			return Digest{}, fmt.Errorf("%w: the body does not hash to the URL's bodySHA256", ErrMismatch)
+			return Signed{}, fmt.Errorf("%w: the body does not hash to the URL's bodySHA256", ErrMismatch)
 		}
 		params = nil
 	} else if len(r.Body) > 0 && !isForm(r.Header) {
-		return Digest{}, fmt.Errorf("%w: a JSON body is signed only through bodySHA256 in the URL, and this URL has none", ErrUnsignedBody)
+		return Signed{}, fmt.Errorf("%w: a JSON body is signed only through bodySHA256 in the URL, and this URL has none", ErrUnsignedBody)
 	}
 	msg := twilioMessage(base, r.URL, params, t.keepOrder)
-	all := func(int) [][]byte { return sigs }
-	signed, ok := firstMatch(base, msg, func(msg []byte) (Digest, bool) { return t.secrets.fingerprint(msg, all) })
+	signed, ok := firstMatch(base, msg, func(msg []byte) bool { return anySigns(t.secrets, msg, sigs) })
 	if !ok {
-		return Digest{}, fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
+		return Signed{}, fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
 			ErrMismatch, len(sigs), base)
 	}
 	return signed, nil

@@ -33,19 +33,19 @@ func splitURL(raw string) (base, rawQuery string, err error) {
 
 // firstMatch calls match with msg, a signed string that starts with base,
 // the URL as rebuilt, and then with msg with one of base's other spellings
-// in its place (see [equivalentBases]), until match accepts one. The other
-// spellings are made only when base fails.
-func firstMatch(base string, msg []byte, match func(msg []byte) (Digest, bool)) (Digest, bool) {
-	if d, ok := match(msg); ok {
-		return d, true
+// in its place (see [equivalentBases]), until match accepts one, which it
+// returns. The other spellings are made only when base fails.
+func firstMatch(base string, msg []byte, match func(msg []byte) bool) (Signed, bool) {
+	if match(msg) {
+		return Signed{msg}, true
 	}
 	rest := msg[len(base):]
 	for _, other := range equivalentBases(base)[1:] {
-		if d, ok := match(append([]byte(other), rest...)); ok {
-			return d, true
+		if msg := append([]byte(other), rest...); match(msg) {
+			return Signed{msg}, true
 		}
 	}
-	return Digest{}, false
+	return Signed{}, false
 }
 
 // equivalentBases lists base, then the other spellings of it that name the

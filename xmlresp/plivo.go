@@ -32,7 +32,7 @@ var (
 	language   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 )
 
-func (s Speak) element() (*etree.Element, error) {
+func (s Speak) Element() (*etree.Element, error) {
 	if s.Text == "" {
 		return nil, fmt.Errorf("Speak needs text")
 	}
@@ -79,7 +79,7 @@ type Message struct {
 	CallbackMethod string
 }
 
-func (m Message) element() (*etree.Element, error) {
+func (m Message) Element() (*etree.Element, error) {
 	switch {
 	case m.Src == "":
 		return nil, fmt.Errorf("Message needs src")

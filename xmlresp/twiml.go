@@ -21,7 +21,7 @@ type Say struct {
 	Loop *int
 }
 
-func (s Say) element() (*etree.Element, error) {
+func (s Say) Element() (*etree.Element, error) {
 	if s.Text == "" {
 		return nil, fmt.Errorf("Say needs text")
 	}
@@ -48,7 +48,7 @@ type TwiMLMessage struct {
 	From string // optional
 }
 
-func (m TwiMLMessage) element() (*etree.Element, error) {
+func (m TwiMLMessage) Element() (*etree.Element, error) {
 	if m.Text == "" {
 		return nil, fmt.Errorf("Message needs text")
 	}

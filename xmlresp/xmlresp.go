@@ -1,8 +1,11 @@
 // Package xmlresp builds the XML documents that telephony providers expect in
-// answer to a webhook: Plivo XML (<Speak>, <Message>) and TwiML/LaML. Each
-// verb validates what the provider accepts and [Render] returns an error
-// rather than emitting a document the provider would reject. Text and
-// attributes are escaped.
+// answer to a webhook: Plivo XML (the verbs a first call flow uses: Speak,
+// Play, Wait, GetInput, Redirect, Dial with Number and User, Hangup, and
+// Message) and TwiML/LaML (Say, Message). Each verb checks its attributes
+// against the provider's documented values, and [Render] returns an error
+// rather than a document the provider would reject. Text and attributes are
+// escaped as Plivo's own XML builder escapes them; the golden files in
+// handlers/testdata/plivo-xml are made by that builder.
 package xmlresp
 
 import (
@@ -17,9 +20,11 @@ import (
 // ErrInvalid is wrapped by every validation error from [Render].
 var ErrInvalid = errors.New("invalid XML response")
 
-// Verb is one element of a <Response>, such as [Speak] or [Message].
+// Verb is one element of a <Response>, such as [Speak] or [Message]. A verb
+// of your own implements it too: Element returns the element, or an error
+// when a value is one the provider would refuse.
 type Verb interface {
-	element() (*etree.Element, error)
+	Element() (*etree.Element, error)
 }
 
 // Render returns <Response> holding verbs, in order, with no XML declaration
@@ -33,7 +38,7 @@ func Render(verbs ...Verb) ([]byte, error) {
 	doc.WriteSettings.CanonicalAttrVal = true
 	root := doc.CreateElement("Response")
 	for i, v := range verbs {
-		el, err := v.element()
+		el, err := v.Element()
 		if err != nil {
 			return nil, fmt.Errorf("%w: verb %d: %w", ErrInvalid, i+1, err)
 		}

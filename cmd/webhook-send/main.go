@@ -46,6 +46,8 @@ var kinds = map[string]struct {
 }{
 	"speak":            {voiceCallback, "PLIVO_AUTH_TOKEN", "plivo-v3"},
 	"sms":              {messageCallback, "PLIVO_AUTH_TOKEN", "plivo-v2"},
+	"hangup":           {hangupCallback, "PLIVO_AUTH_TOKEN", "plivo-v3"},
+	"message-status":   {statusCallback, "PLIVO_AUTH_TOKEN", "plivo-v2"},
 	"twilio-voice":     {twilioVoiceCallback, "TWILIO_AUTH_TOKEN", "twilio"},
 	"twilio-sms":       {twilioMessageCallback, "TWILIO_AUTH_TOKEN", "twilio"},
 	"signalwire-voice": {twilioVoiceCallback, "SIGNALWIRE_SIGNING_KEY", "signalwire"},
@@ -57,7 +59,7 @@ type options struct {
 	kind, target, signedURL string
 	method, query, nonce    string
 	token, mainToken        string
-	json                    bool
+	json, showHeaders       bool
 	params                  []string
 	timeout                 time.Duration
 }
@@ -65,8 +67,11 @@ type options struct {
 const usage = `usage: webhook-send [flags] KIND URL
 
 KIND is the callback to send:
-  speak             a Plivo voice answer_url callback, signed with X-Plivo-Signature-V3
+  speak             a Plivo voice callback (answer_url, or a GetInput action with
+                    -param Digits=1), signed with X-Plivo-Signature-V3
+  hangup            a Plivo hangup_url callback, signed with X-Plivo-Signature-V3
   sms               a Plivo message_url callback, signed with X-Plivo-Signature-V2
+  message-status    a Plivo message status callback, signed with X-Plivo-Signature-V2
   twilio-voice      a Twilio voice webhook, signed with X-Twilio-Signature
   twilio-sms        a Twilio messaging webhook
   signalwire-voice  a SignalWire voice webhook, signed with X-SignalWire-Signature
@@ -101,6 +106,10 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	fmt.Fprintf(stdout, "%s %s\n%s\n", req.Method, req.URL, resp.Status)
+	if o.showHeaders {
+		resp.Header.Write(stdout)
+		fmt.Fprintln(stdout)
+	}
 	stdout.Write(body)
 	if len(body) > 0 && body[len(body)-1] != '\n' {
 		fmt.Fprintln(stdout)
@@ -131,6 +140,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	fs.StringVar(&o.signedURL, "signed-url", "", "the public URL to sign, when it differs from URL (a proxy or ngrok forwards it to URL)")
 	fs.StringVar(&o.nonce, "nonce", "", "nonce to sign with (default: a random one)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for the answer")
+	fs.BoolVar(&o.showHeaders, "i", false, "print the response headers too (X-Replay-Duplicate: 1 marks a stored answer)")
 
 	// Accept flags before, between and after the two positional arguments.
 	var pos []string
@@ -162,6 +172,9 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	if o.token == "" {
 		o.token = lookupEnv(getenv, k.tokenEnv)
 	}
+	if o.token == "" && k.tokenEnv == "PLIVO_AUTH_TOKEN" {
+		o.token = devToken()
+	}
 	if o.token == "" {
 		return o, fmt.Errorf("no token: set %s (in the environment or .env) or pass -token", k.tokenEnv)
 	}
@@ -187,6 +200,16 @@ func lookupEnv(getenv func(string) string, name string) string {
 	}
 	env, _ := godotenv.Read(".env")
 	return env[name]
+}
+
+// devToken is the token a development server made up, which it keeps in
+// ./.dev-token while it runs; "" when there is none.
+func devToken() string {
+	b, err := os.ReadFile(".dev-token")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // buildRequest makes the signed request that o describes.
@@ -350,6 +373,20 @@ func voiceCallback() url.Values {
 
 // messageCallback is what Plivo posts to a message_url for an incoming SMS.
 func messageCallback() url.Values { return callback.PlivoMessage(uuid(), "Hello from webhook-send") }
+
+func hangupCallback() url.Values {
+	v := voiceCallback()
+	v.Set("CallStatus", "completed")
+	v.Set("Event", "Hangup")
+	v.Set("Duration", "42")
+	v.Set("HangupCauseName", "Normal Hangup")
+	v.Set("HangupSource", "Caller")
+	return v
+}
+
+func statusCallback() url.Values {
+	return url.Values{"MessageUUID": {uuid()}, "Status": {"delivered"}, "From": {"14155550111"}, "To": {"14155550100"}, "ErrorCode": {""}}
+}
 
 // twilioVoiceCallback is what Twilio (or SignalWire) posts to a voice URL.
 func twilioVoiceCallback() url.Values {

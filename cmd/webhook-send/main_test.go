@@ -5,12 +5,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"answerurl/handlers"
+	"answerurl/replay"
 	"answerurl/security"
 	"answerurl/xmlresp"
 )
@@ -27,6 +30,7 @@ func server(t *testing.T, pub security.PublicURL) *httptest.Server {
 		PublicURL:             pub,
 		Speak:                 xmlresp.Speak{Text: "Hello", Loop: xmlresp.Loop(3)},
 		SMSReply:              "Thanks",
+		Replay:                &replay.Guard{Store: replay.NewMemory(1000), Window: time.Minute, Lease: 20 * time.Second},
 		Log:                   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -66,6 +70,11 @@ func TestSend(t *testing.T) {
 		{"signalwire voice", []string{"signalwire-voice", s.URL + "/signalwire/voice/"}, 0, "<Say"},
 		{"signalwire sms JSON", []string{"signalwire-sms", s.URL + "/signalwire/sms/", "-json"}, 0, "<Message>"},
 		{"twilio with the wrong token", []string{"twilio-sms", s.URL + "/twilio/sms/", "-token", "x"}, 1, "403"},
+		{"the IVR menu", []string{"speak", s.URL + "/ivr/"}, 0, "<GetInput action=\"" + s.URL + "/ivr/choice/\""},
+		{"an IVR choice", []string{"speak", s.URL + "/ivr/choice/", "-param", "Digits=1"}, 0, "<Hangup/>"},
+		{"hangup", []string{"hangup", s.URL + "/hangup/"}, 0, "ok"},
+		{"message status, with headers", []string{"message-status", s.URL + "/message_status/", "-i", "-nonce", "4242"}, 0, "Content-Type: text/plain"},
+		{"the same status again: the stored answer", []string{"message-status", s.URL + "/message_status/", "-i", "-nonce", "4242"}, 0, "X-Replay-Duplicate: 1"},
 		{"unknown kind", []string{"fax", s.URL}, 2, ""},
 		{"one argument", []string{"speak"}, 2, ""},
 		{"JSON GET", []string{"speak", s.URL, "-json", "-method", "GET"}, 2, ""},
@@ -80,6 +89,20 @@ func TestSend(t *testing.T) {
 				t.Errorf("stdout %q lacks %q", &out, tt.want)
 			}
 		})
+	}
+}
+
+// TestDevToken: with no token anywhere, the client signs with the token a
+// development server made up and keeps in ./.dev-token while it runs.
+func TestDevToken(t *testing.T) {
+	s := server(t, security.PublicURL{TrustedProxies: security.Loopback})
+	t.Chdir(t.TempDir())
+	if err := os.WriteFile(".dev-token", []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errs bytes.Buffer
+	if got := run([]string{"speak", s.URL + "/speak/"}, func(string) string { return "" }, &out, &errs); got != 0 {
+		t.Fatalf("exit %d: %s%s", got, &out, &errs)
 	}
 }
 

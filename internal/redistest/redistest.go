@@ -22,10 +22,12 @@ type Server struct {
 	t    testing.TB
 	cmd  *exec.Cmd
 	dir  string
+	args []string
 }
 
-// Start starts a redis-server on a free loopback port.
-func Start(t testing.TB) *Server {
+// Start starts a redis-server on a free loopback port, with args added to
+// its command line (such as "--requirepass", "secret").
+func Start(t testing.TB, args ...string) *Server {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") != "" {
@@ -39,7 +41,7 @@ func Start(t testing.TB) *Server {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	s := &Server{Addr: addr, t: t, dir: t.TempDir()}
+	s := &Server{Addr: addr, t: t, dir: t.TempDir(), args: args}
 	s.Restart()
 	t.Cleanup(s.Stop)
 	return s
@@ -61,14 +63,14 @@ func (s *Server) Stop() {
 func (s *Server) Restart() {
 	s.t.Helper()
 	_, port, _ := net.SplitHostPort(s.Addr)
-	s.cmd = exec.Command("redis-server", "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-		"--dir", s.dir, "--protected-mode", "yes")
+	s.cmd = exec.Command("redis-server", append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", s.dir, "--protected-mode", "yes"}, s.args...)...)
 	if err := s.cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if s.Do("PING") == "+PONG" {
+		if r := s.Do("PING"); r == "+PONG" || strings.HasPrefix(r, "-NOAUTH") {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)

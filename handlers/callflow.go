@@ -1,0 +1,121 @@
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"answerurl/replay"
+	"answerurl/xmlresp"
+)
+
+// What the IVR says. handlers/testdata/plivo-xml, made by Plivo's own XML
+// builder (testdata/gen/xml.js), holds the documents these make.
+const (
+	ivrMenuPrompt   = "Press 1 to hear a message. Press 2 to be connected to someone. Press 3 to hear this menu again."
+	ivrNoInput      = "We did not get your choice. Goodbye."
+	ivrMessage      = "Thanks for calling. This answer was verified before it was spoken. Goodbye."
+	ivrConnecting   = "Connecting you now."
+	ivrNobody       = "No one is available to take your call."
+	ivrNotAnOption  = "Sorry, that is not an option."
+	ivrMenuPath     = "/ivr/"
+	ivrChoicePath   = "/ivr/choice/"
+	ivrMaxNoChoice  = 10 // seconds GetInput waits
+	answeredContent = "text/plain; charset=utf-8"
+)
+
+// IVRMenu answers a voice answer URL with a menu: a <GetInput> that speaks
+// the choices and sends the digit pressed to /ivr/choice/, then what to do
+// when nothing is pressed. The action URL is the public URL of
+// /ivr/choice/ on the host and path prefix this request was verified for,
+// so that PUBLIC_BASE_URL and the trusted-proxy rules decide it, as they
+// decide the URL verified.
+func IVRMenu() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		answerXML(c, xmlresp.GetInput{
+			Action: siblingURL(c, ivrChoicePath), Method: "POST", InputType: "dtmf", NumDigits: 1,
+			ExecutionTimeout: ivrMaxNoChoice, Prompt: []xmlresp.Verb{xmlresp.Speak{Text: ivrMenuPrompt}},
+		}, xmlresp.Speak{Text: ivrNoInput}, xmlresp.Hangup{})
+	}
+}
+
+// IVRChoice answers the menu's GetInput action URL: 1 speaks a message and
+// hangs up, 2 dials transferNumber (when one is configured), anything else
+// goes back to the menu with <Redirect>. It logs the choice with the call.
+func IVRChoice(transferNumber string, log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		form := CallbackFrom(c).Form
+		digits := form.Get("Digits")
+		log.Info("ivr choice", "call_uuid", form.Get("CallUUID"), "digits", digits)
+		backToMenu := xmlresp.Redirect{URL: siblingURL(c, ivrMenuPath), Method: "POST"}
+		switch {
+		case digits == "1":
+			answerXML(c, xmlresp.Speak{Text: ivrMessage}, xmlresp.Hangup{})
+		case digits == "2" && transferNumber != "":
+			answerXML(c, xmlresp.Speak{Text: ivrConnecting}, xmlresp.Dial{Targets: []xmlresp.Verb{xmlresp.Number{Digits: transferNumber}}})
+		case digits == "2":
+			answerXML(c, xmlresp.Speak{Text: ivrNobody}, backToMenu)
+		default:
+			answerXML(c, xmlresp.Speak{Text: ivrNotAnOption}, backToMenu)
+		}
+	}
+}
+
+// Hangup answers a hangup URL: it logs how the call ended and answers 200.
+func Hangup(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		form := CallbackFrom(c).Form
+		log.Info("call ended", "call_uuid", form.Get("CallUUID"), "duration_s", form.Get("Duration"),
+			"hangup_cause", form.Get("HangupCauseName"), "hangup_source", form.Get("HangupSource"))
+		c.Data(http.StatusOK, answeredContent, []byte("ok\n"))
+	}
+}
+
+// MessageStatus answers a message status callback: it logs the status and
+// answers 200.
+func MessageStatus(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		form := CallbackFrom(c).Form
+		log.Info("message status", "message_uuid", form.Get("MessageUUID"), "status", form.Get("Status"),
+			"error_code", form.Get("ErrorCode"))
+		c.Data(http.StatusOK, answeredContent, []byte("ok\n"))
+	}
+}
+
+// messageStatusKeys name a status callback: Plivo sends one per status of
+// the same message, so "delivered" after "sent" is handled, and a repeat of
+// "delivered" is a duplicate.
+func messageStatusKeys(form url.Values) []string {
+	if id := form.Get("MessageUUID"); id != "" {
+		return []string{replay.Key("plivo-v2", "status", id+"\x00"+form.Get("Status"))}
+	}
+	return nil
+}
+
+// answerXML renders verbs and answers them, or 500 if they cannot be
+// rendered (a bug: the values are the program's own).
+func answerXML(c *gin.Context, verbs ...xmlresp.Verb) {
+	doc, err := xmlresp.Render(verbs...)
+	if err != nil {
+		c.Error(err)
+		abort(c, http.StatusInternalServerError, "internal error: the answer could not be built")
+		return
+	}
+	c.Data(http.StatusOK, XMLContentType, doc)
+}
+
+// siblingURL is the public URL of path on the scheme, host and path prefix
+// that c's request was verified for: the verified URL, without its query,
+// with the request's own path replaced by path.
+func siblingURL(c *gin.Context, path string) string {
+	public, _, _ := strings.Cut(CallbackFrom(c).Request.URL, "?")
+	requestPath := c.Request.RequestURI
+	if !strings.HasPrefix(requestPath, "/") {
+		requestPath = c.Request.URL.RequestURI()
+	}
+	requestPath, _, _ = strings.Cut(requestPath, "?")
+	return strings.TrimSuffix(public, requestPath) + path
+}
