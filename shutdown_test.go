@@ -114,7 +114,7 @@ func TestGracefulShutdown(t *testing.T) {
 		r.conn.Close()
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { <-logDone; done <- cmd.Wait() }() // read the last lines before Wait closes the pipe
 	select {
 	case err := <-done:
 		if err != nil {

@@ -28,7 +28,7 @@ type Memory struct {
 	last    *sharedAnswer // the answer stored last, and its digest: most
 	lastID  digest        // routes answer the same bytes every time
 	claims  []claimed     // in the order claimed; swept from the front
-	head    int       // claims[head:] are not yet swept
+	head    int           // claims[head:] are not yet swept
 	owners  uint64
 	now     func() time.Time
 }
