@@ -50,7 +50,7 @@ type InboundMessage struct {
 var address = regexp.MustCompile(`^(\+?[0-9]{2,15}|[A-Za-z0-9]{1,11})$`)
 
 // errAddress explains a From or To that is not one address.
-var errAddress = errors.New("From and To must each be one phone number (2 to 15 digits, optional +) or sender ID (1 to 11 letters and digits)")
+var errAddress = errors.New("invalid From or To: each must be one phone number (2 to 15 digits, optional +) or sender ID (1 to 11 letters and digits)")
 
 // ParseInboundMessage reads an InboundMessage from a verified callback's
 // form. From and To must each be one address: V2 signs no body, and From
