@@ -13,7 +13,7 @@ import (
 )
 
 // What the IVR says. handlers/testdata/plivo-xml, made by Plivo's own XML
-// builder (testdata/gen/xml.js), holds the documents these make.
+// builder (testdata/gen/callflow.js), holds the documents these make.
 const (
 	ivrMenuPrompt   = "Press 1 to hear a message. Press 2 to be connected to someone. Press 3 to hear this menu again."
 	ivrNoInput      = "We did not get your choice. Goodbye."
@@ -23,8 +23,8 @@ const (
 	ivrNotAnOption  = "Sorry, that is not an option."
 	ivrMenuPath     = "/ivr/"
 	ivrChoicePath   = "/ivr/choice/"
-	ivrMaxNoChoice  = 10 // seconds GetInput waits
-	answeredContent = "text/plain; charset=utf-8"
+	ivrInputTimeout = 10 // seconds GetInput waits for a digit
+	plainText       = "text/plain; charset=utf-8"
 )
 
 // IVRMenu answers a voice answer URL with a menu: a <GetInput> that speaks
@@ -37,7 +37,7 @@ func IVRMenu() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		answerXML(c, xmlresp.GetInput{
 			Action: siblingURL(c, ivrChoicePath), Method: "POST", InputType: "dtmf", NumDigits: 1,
-			ExecutionTimeout: ivrMaxNoChoice, Prompt: []xmlresp.Verb{xmlresp.Speak{Text: ivrMenuPrompt}},
+			ExecutionTimeout: ivrInputTimeout, Prompt: []xmlresp.Verb{xmlresp.Speak{Text: ivrMenuPrompt}},
 		}, xmlresp.Speak{Text: ivrNoInput}, xmlresp.Hangup{})
 	}
 }
@@ -70,7 +70,7 @@ func Hangup(log *slog.Logger) gin.HandlerFunc {
 		form := CallbackFrom(c).Form
 		log.Info("call ended", "call_uuid", form.Get("CallUUID"), "duration_s", form.Get("Duration"),
 			"hangup_cause", form.Get("HangupCauseName"), "hangup_source", form.Get("HangupSource"))
-		c.Data(http.StatusOK, answeredContent, []byte("ok\n"))
+		c.Data(http.StatusOK, plainText, []byte("ok\n"))
 	}
 }
 
@@ -81,7 +81,7 @@ func MessageStatus(log *slog.Logger) gin.HandlerFunc {
 		form := CallbackFrom(c).Form
 		log.Info("message status", "message_uuid", form.Get("MessageUUID"), "status", form.Get("Status"),
 			"error_code", form.Get("ErrorCode"))
-		c.Data(http.StatusOK, answeredContent, []byte("ok\n"))
+		c.Data(http.StatusOK, plainText, []byte("ok\n"))
 	}
 }
 

@@ -353,6 +353,47 @@ type measurement struct {
 	exitErrs []error
 }
 
+// targets lists what the run drives: the bare server, if asked for, and each
+// route on each set of o.replicas servers.
+func targets(o options, routes []string, servers, bare []*server) []target {
+	var out []target
+	if bare != nil {
+		out = append(out, target{"bare", "bare", bare})
+	}
+	for i := 0; i+o.replicas <= len(servers)-len(bare); i += o.replicas {
+		set := servers[i : i+o.replicas]
+		for _, route := range routes {
+			label := route
+			if set[0].name != "" {
+				label += "@" + set[0].name
+			}
+			if route != "bare" {
+				out = append(out, target{label, route, set})
+			}
+		}
+	}
+	return out
+}
+
+// sampleMemory records the servers' memory every 10 s until stop is
+// closed, to tell a plateau from growth; it closes done when it returns.
+func (rn *measurement) sampleMemory(stop <-chan struct{}, done chan<- struct{}) {
+	defer close(done)
+	rn.rssEvery = make([][]int, len(rn.servers))
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+			for i, s := range rn.servers {
+				rn.rssEvery[i] = append(rn.rssEvery[i], rssKiB(s.cmd.Process.Pid))
+			}
+		}
+	}
+}
+
 func loadTest(o options, stderr io.Writer) (*measurement, error) {
 	tokenBytes := make([]byte, 16)
 	rand.Read(tokenBytes)
@@ -380,24 +421,9 @@ func loadTest(o options, stderr io.Writer) (*measurement, error) {
 			return nil, fmt.Errorf("bare server: %w", err)
 		}
 	}
-	rn := &measurement{results: map[string]*result{}, servers: servers}
+	rn := &measurement{results: map[string]*result{}, servers: servers, targets: targets(o, routes, servers, bare)}
 	for _, s := range servers {
 		rn.rssStart = append(rn.rssStart, rssKiB(s.cmd.Process.Pid))
-	}
-	if bare != nil {
-		rn.targets = append(rn.targets, target{"bare", "bare", bare})
-	}
-	for i := 0; i+o.replicas <= len(servers)-len(bare); i += o.replicas {
-		set := servers[i : i+o.replicas]
-		for _, route := range routes {
-			label := route
-			if set[0].name != "" {
-				label += "@" + set[0].name
-			}
-			if route != "bare" {
-				rn.targets = append(rn.targets, target{label, route, set})
-			}
-		}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -415,24 +441,8 @@ func loadTest(o options, stderr io.Writer) (*measurement, error) {
 	for _, s := range servers {
 		rn.rssWarm = append(rn.rssWarm, rssKiB(s.cmd.Process.Pid))
 	}
-	rn.rssEvery = make([][]int, len(servers))
-	sampling := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() { // memory over time, to tell a plateau from growth
-		defer close(sampled)
-		tick := time.NewTicker(10 * time.Second)
-		defer tick.Stop()
-		for {
-			select {
-			case <-sampling:
-				return
-			case <-tick.C:
-				for i, s := range servers {
-					rn.rssEvery[i] = append(rn.rssEvery[i], rssKiB(s.cmd.Process.Pid))
-				}
-			}
-		}
-	}()
+	sampling, sampled := make(chan struct{}), make(chan struct{})
+	go rn.sampleMemory(sampling, sampled)
 	rounds := 1
 	if len(rn.targets) > 1 {
 		rounds = o.rounds

@@ -214,15 +214,7 @@ func devToken() string {
 
 // buildRequest makes the signed request that o describes.
 func buildRequest(o options) (*http.Request, error) {
-	params := kinds[o.kind].defaults()
-	for _, kv := range o.params {
-		k, v, _ := strings.Cut(kv, "=")
-		if v == "" {
-			params.Del(k)
-		} else {
-			params.Set(k, v)
-		}
-	}
+	params := o.parameters()
 	scheme := kinds[o.kind].scheme
 	twilioLike := scheme == "twilio" || scheme == "signalwire"
 	query := o.query
@@ -253,26 +245,9 @@ func buildRequest(o options) (*http.Request, error) {
 		}
 	}
 
-	var body []byte
-	contentType := ""
-	signParams := params
-	if params != nil {
-		if o.json {
-			body, contentType = jsonBody, "application/json"
-			if twilioLike {
-				signParams = nil
-			} else {
-				// Sign what the server will sign: the JSON canonicalised as Plivo does.
-				canon, err := security.ParseJSONParams(body)
-				if err != nil {
-					return nil, err
-				}
-				signParams = canon
-			}
-		} else {
-			body = []byte(params.Encode())
-			contentType = "application/x-www-form-urlencoded"
-		}
+	body, contentType, signParams, err := encodeBody(params, jsonBody, twilioLike)
+	if err != nil {
+		return nil, err
 	}
 	req, err := http.NewRequest(o.method, target, bytes.NewReader(body))
 	if err != nil {
@@ -291,6 +266,37 @@ func buildRequest(o options) (*http.Request, error) {
 		return nil, err
 	}
 	return req, nil
+}
+
+// parameters are the KIND's defaults with the -param overrides.
+func (o options) parameters() url.Values {
+	params := kinds[o.kind].defaults()
+	for _, kv := range o.params {
+		k, v, _ := strings.Cut(kv, "=")
+		if v == "" {
+			params.Del(k)
+		} else {
+			params.Set(k, v)
+		}
+	}
+	return params
+}
+
+// encodeBody returns a POST's body, its content type, and the parameters
+// its signature covers: the form's, or for JSON what the server signs (the
+// JSON canonicalised as Plivo does; none for Twilio, which signs JSON
+// through bodySHA256 in the URL).
+func encodeBody(params url.Values, jsonBody []byte, twilioLike bool) ([]byte, string, url.Values, error) {
+	switch {
+	case params == nil:
+		return nil, "", nil, nil
+	case jsonBody == nil:
+		return []byte(params.Encode()), "application/x-www-form-urlencoded", params, nil
+	case twilioLike:
+		return jsonBody, "application/json", nil, nil
+	}
+	canon, err := security.ParseJSONParams(jsonBody)
+	return jsonBody, "application/json", canon, err
 }
 
 // signTwilioLike sets X-Twilio-Signature or X-SignalWire-Signature on h.
