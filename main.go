@@ -239,22 +239,25 @@ func printDevBanner(w io.Writer, cfg *Config, addr net.Addr) {
 	target := "http://localhost:" + port
 	signed := ""
 	if cfg.PublicBaseURL != nil {
-		signed = " --signed-url " + strings.TrimSuffix(cfg.PublicBaseURL.String(), "/")
+		signed = " -signed-url " + strings.TrimSuffix(cfg.PublicBaseURL.String(), "/")
 	}
 	fmt.Fprintf(w, `
   Development mode: PLIVO_AUTH_TOKEN is not set, so this run made one up.
-  Only requests signed with it are answered. It is shown this once:
+  Only requests signed with it are answered. It is shown this once, and kept
+  in ./%s while the server runs, where the signing client finds it:
 
     PLIVO_AUTH_TOKEN=%s
 
-  Send a signed voice callback and a signed SMS to this server:
+  Send this server a signed voice callback, a menu choice and an SMS:
 
-    PLIVO_AUTH_TOKEN=%s go run ./cmd/webhook-send speak %s/speak/%s
-    PLIVO_AUTH_TOKEN=%s go run ./cmd/webhook-send sms %s/receive_sms/%s
+    go run ./cmd/webhook-send speak %s/speak/%s
+    go run ./cmd/webhook-send speak %s/ivr/choice/%s -param Digits=1
+    go run ./cmd/webhook-send sms %s/receive_sms/%s
 
   For real calls, set PLIVO_AUTH_TOKEN (and GIN_MODE=release in production).
 
-`, cfg.GeneratedToken, cfg.GeneratedToken, target, pathSuffix(signed, "/speak/"), cfg.GeneratedToken, target, pathSuffix(signed, "/receive_sms/"))
+`, devTokenFile, cfg.GeneratedToken, target, pathSuffix(signed, "/speak/"), target, pathSuffix(signed, "/ivr/choice/"),
+		target, pathSuffix(signed, "/receive_sms/"))
 }
 
 func pathSuffix(signedFlag, path string) string {

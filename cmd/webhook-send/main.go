@@ -60,7 +60,7 @@ type options struct {
 	method, query, nonce    string
 	token, mainToken        string
 	json, showHeaders       bool
-	params                  []string
+	params, headers         []string
 	timeout                 time.Duration
 }
 
@@ -140,6 +140,13 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	fs.StringVar(&o.signedURL, "signed-url", "", "the public URL to sign, when it differs from URL (a proxy or ngrok forwards it to URL)")
 	fs.StringVar(&o.nonce, "nonce", "", "nonce to sign with (default: a random one)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for the answer")
+	fs.Func("header", "add a request header, as Name=value (repeatable), e.g. X-Forwarded-Host=abc.ngrok-free.app to rehearse a proxy", func(s string) error {
+		if !strings.Contains(s, "=") {
+			return errors.New("want Name=value")
+		}
+		o.headers = append(o.headers, s)
+		return nil
+	})
 	fs.BoolVar(&o.showHeaders, "i", false, "print the response headers too (X-Replay-Duplicate: 1 marks a stored answer)")
 
 	// Accept flags before, between and after the two positional arguments.
@@ -257,6 +264,10 @@ func buildRequest(o options) (*http.Request, error) {
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("User-Agent", "answerurl-webhook-send")
+	for _, h := range o.headers {
+		name, value, _ := strings.Cut(h, "=")
+		req.Header.Set(name, value)
+	}
 	if twilioLike {
 		err = signTwilioLike(req.Header, o, scheme, signed, signParams)
 	} else {

@@ -64,6 +64,8 @@ func TestSend(t *testing.T) {
 		{"missing From exits 1", []string{"sms", s.URL + "/receive_sms/", "-param", "From="}, 1, "400 Bad Request"},
 		{"signed URL for a proxy", []string{"speak", behindProxy.URL + "/speak/", "-signed-url", "https://abc.ngrok-free.app/speak/"}, 0, "<Speak"},
 		{"without the signed URL behind a proxy", []string{"speak", behindProxy.URL + "/speak/"}, 1, "403"},
+		{"a proxy rehearsed with its headers", []string{"speak", s.URL + "/speak/", "-signed-url", "https://abc.ngrok-free.app/speak/",
+			"-header", "X-Forwarded-Proto=https", "-header", "X-Forwarded-Host=abc.ngrok-free.app"}, 0, "<Speak"},
 		{"twilio voice", []string{"twilio-voice", s.URL + "/twilio/voice/"}, 0, "<Say"},
 		{"twilio sms GET", []string{"twilio-sms", s.URL + "/twilio/sms", "-method", "GET"}, 0, "<Message>"},
 		{"twilio JSON", []string{"twilio-voice", s.URL + "/twilio/voice/", "-json"}, 0, "<Say"},
