@@ -138,3 +138,26 @@ func TestRedisDown(t *testing.T) {
 		t.Fatalf("after Redis came back: %d, %d runs", w.Code, a.runs.Load())
 	}
 }
+
+// TestRedisWrongPassword: a Redis that refuses the password is reported as
+// such, in /readyz and in the log, not as unreachable; callbacks get 503.
+func TestRedisWrongPassword(t *testing.T) {
+	srv := redistest.Start(t, "--requirepass", "right-password")
+	store, err := replay.NewRedis("redis://:wrong-password@"+srv.Addr+"/0", "answerurl:", 500*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	g := &guardedRouter{}
+	g.start(t, store, store.Ping)
+	w := serve(g.h, httptest.NewRequest("GET", "/readyz", nil))
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "refused the user or password") {
+		t.Fatalf("/readyz: %d %q", w.Code, w.Body)
+	}
+	if w := serve(g.h, speakRequest(t, "5")); w.Code != http.StatusServiceUnavailable || g.runs.Load() != 0 {
+		t.Fatalf("a callback: %d, %d runs", w.Code, g.runs.Load())
+	}
+	if log := g.logs.String(); !strings.Contains(log, "refused the user or password") || strings.Contains(log, "wrong-password") {
+		t.Errorf("log: %s", log)
+	}
+}

@@ -36,14 +36,17 @@ func newSecrets(newHash func() hash.Hash, keys []string) []*secret {
 	return out
 }
 
-// signs reports whether any of sigs is the MAC of msg under s. The
-// comparison takes the same time whatever the bytes (hmac.Equal), so a
+// signs reports whether any of sigs is the MAC of prefix + rest under s.
+// The comparison takes the same time whatever the bytes (hmac.Equal), so a
 // forger learns nothing from how long a refusal takes.
-func (s *secret) signs(msg []byte, sigs [][]byte) bool {
+func (s *secret) signs(prefix string, rest []byte, sigs [][]byte) bool {
 	mac := s.macs.Get().(*keyedMAC)
 	defer s.macs.Put(mac)
 	mac.Reset()
-	mac.Write(msg)
+	if prefix != "" {
+		mac.Write([]byte(prefix))
+	}
+	mac.Write(rest)
 	mac.sum = mac.Sum(mac.sum[:0])
 	matched := false
 	for _, sig := range sigs {
@@ -52,13 +55,13 @@ func (s *secret) signs(msg []byte, sigs [][]byte) bool {
 	return matched
 }
 
-// anySigns reports whether any of secrets signs msg with one of sigs.
-func anySigns(secrets []*secret, msg []byte, sigs [][]byte) bool {
+// anySigns reports whether any of secrets signs prefix + rest with one of sigs.
+func anySigns(secrets []*secret, prefix string, rest []byte, sigs [][]byte) bool {
 	if len(sigs) == 0 {
 		return false
 	}
 	for _, s := range secrets {
-		if s.signs(msg, sigs) {
+		if s.signs(prefix, rest, sigs) {
 			return true
 		}
 	}

@@ -95,8 +95,8 @@ func (p plivoScheme) CheckHeaders(h http.Header) error {
 // base, the URL as rebuilt, at its start (and then with base's equivalent
 // spellings), and returns the string that matched.
 func (p plivoScheme) verify(ph plivoHeaders, base string, msg []byte) (Signed, error) {
-	signed, ok := firstMatch(base, msg, func(msg []byte) bool {
-		return anySigns(p.account, msg, ph.account) || anySigns(p.main, msg, ph.main)
+	signed, ok := firstMatch(base, msg, func(spelling string, rest []byte) bool {
+		return anySigns(p.account, spelling, rest, ph.account) || anySigns(p.main, spelling, rest, ph.main)
 	})
 	if !ok {
 		return Signed{}, fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",

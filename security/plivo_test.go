@@ -238,6 +238,14 @@ func TestSignedDigest(t *testing.T) {
 	if account != sha256.Sum256(msg) {
 		t.Error("the digest is not the SHA-256 of the signed string")
 	}
+	// Received with the default port written, verified by the spelling without it:
+	// the digest is still that of the string Plivo signed.
+	sig := mustSignV3(t, testToken, "POST", u, params, testNonce)
+	signed, err := v.Verify(&Request{Method: "POST", URL: "https://h.example:443/speak/", Params: params,
+		Header: http.Header{HeaderPlivoV3: {sig}, HeaderPlivoV3Nonce: {testNonce}}})
+	if err != nil || signed.Digest() != account {
+		t.Errorf("through another spelling: %v, digest differs: %v", err, signed.Digest() != account)
+	}
 }
 
 func TestValidNonce(t *testing.T) {

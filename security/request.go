@@ -2,6 +2,7 @@ package security
 
 import (
 	"crypto/sha256"
+	"io"
 	"net/http"
 	"net/url"
 )
@@ -41,8 +42,12 @@ type Verifier interface {
 	Verify(r *Request) (Signed, error)
 }
 
-// Signed is the string a provider signed, as a verifier found it.
-type Signed struct{ msg []byte }
+// Signed is the string a provider signed, as a verifier found it: spelling
+// (another spelling of the URL, or "") then rest.
+type Signed struct {
+	spelling string
+	rest     []byte
+}
 
 // Digest returns the SHA-256 of the signed string. Two requests with the
 // same digest carry the same signed content, however it was cut into URL,
@@ -50,7 +55,17 @@ type Signed struct{ msg []byte }
 // guard keys on it. (Plivo signs URL + nonce, and ... + "." + nonce, with
 // nothing of fixed length in between, so the nonce alone does not name a
 // callback.)
-func (s Signed) Digest() [sha256.Size]byte { return sha256.Sum256(s.msg) }
+func (s Signed) Digest() [sha256.Size]byte {
+	if s.spelling == "" {
+		return sha256.Sum256(s.rest)
+	}
+	h := sha256.New()
+	io.WriteString(h, s.spelling)
+	h.Write(s.rest)
+	var d [sha256.Size]byte
+	h.Sum(d[:0])
+	return d
+}
 
 // query returns the request's decoded query string.
 func (r *Request) query() (url.Values, error) {

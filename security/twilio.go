@@ -144,7 +144,7 @@ func (t twilioScheme) Verify(r *Request) (Signed, error) {
 		return Signed{}, fmt.Errorf("%w: a JSON body is signed only through bodySHA256 in the URL, and this URL has none", ErrUnsignedBody)
 	}
 	msg := twilioMessage(base, r.URL, params, t.keepOrder)
-	signed, ok := firstMatch(base, msg, func(msg []byte) bool { return anySigns(t.secrets, msg, sigs) })
+	signed, ok := firstMatch(base, msg, func(spelling string, rest []byte) bool { return anySigns(t.secrets, spelling, rest, sigs) })
 	if !ok {
 		return Signed{}, fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
 			ErrMismatch, len(sigs), base)

@@ -32,17 +32,18 @@ func splitURL(raw string) (base, rawQuery string, err error) {
 }
 
 // firstMatch calls match with msg, a signed string that starts with base,
-// the URL as rebuilt, and then with msg with one of base's other spellings
-// in its place (see [equivalentBases]), until match accepts one, which it
-// returns. The other spellings are made only when base fails.
-func firstMatch(base string, msg []byte, match func(msg []byte) bool) (Signed, bool) {
-	if match(msg) {
-		return Signed{msg}, true
+// the URL as rebuilt, and then with each of base's other spellings (see
+// [equivalentBases]) in place of base, until match accepts one, which it
+// returns. The other spellings are made only when base fails, and msg is
+// not copied for them: match hashes the spelling, then the rest of msg.
+func firstMatch(base string, msg []byte, match func(spelling string, rest []byte) bool) (Signed, bool) {
+	if match("", msg) {
+		return Signed{rest: msg}, true
 	}
 	rest := msg[len(base):]
 	for _, other := range equivalentBases(base)[1:] {
-		if msg := append([]byte(other), rest...); match(msg) {
-			return Signed{msg}, true
+		if match(other, rest) {
+			return Signed{spelling: other, rest: rest}, true
 		}
 	}
 	return Signed{}, false

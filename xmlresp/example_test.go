@@ -1,7 +1,10 @@
 package xmlresp_test
 
 import (
+	"errors"
 	"fmt"
+
+	"github.com/beevik/etree"
 
 	"answerurl/xmlresp"
 )
@@ -22,4 +25,36 @@ func ExampleRender_invalid() {
 	_, err := xmlresp.Render(xmlresp.Speak{Text: "Hi", Voice: "ROBOT"})
 	fmt.Println(err)
 	// Output: invalid XML response: verb 1: Speak voice "ROBOT": use MAN, WOMAN or Polly.<Name>
+}
+
+// A menu: GetInput speaks the choices and sends the digit pressed to its
+// action URL; what follows runs when nothing is pressed.
+func ExampleGetInput() {
+	doc, _ := xmlresp.Render(
+		xmlresp.GetInput{Action: "https://answer.example.com/ivr/choice/", Method: "POST", InputType: "dtmf", NumDigits: 1,
+			Prompt: []xmlresp.Verb{xmlresp.Speak{Text: "Press 1 for sales."}}},
+		xmlresp.Speak{Text: "Goodbye."},
+		xmlresp.Hangup{},
+	)
+	fmt.Println(string(doc))
+	// Output: <Response><GetInput action="https://answer.example.com/ivr/choice/" method="POST" inputType="dtmf" numDigits="1"><Speak>Press 1 for sales.</Speak></GetInput><Speak>Goodbye.</Speak><Hangup/></Response>
+}
+
+// Conference is a verb of your own: anything with an Element method is a
+// Verb, and is escaped and rendered like the package's own.
+type Conference struct{ Room string }
+
+func (c Conference) Element() (*etree.Element, error) {
+	if c.Room == "" {
+		return nil, errors.New("Conference needs a room")
+	}
+	el := etree.NewElement("Conference")
+	el.SetText(c.Room)
+	return el, nil
+}
+
+func ExampleVerb() {
+	doc, _ := xmlresp.Render(xmlresp.Speak{Text: "Joining."}, Conference{Room: "standup & co"})
+	fmt.Println(string(doc))
+	// Output: <Response><Speak>Joining.</Speak><Conference>standup &amp; co</Conference></Response>
 }

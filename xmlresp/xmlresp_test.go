@@ -149,3 +149,62 @@ func FuzzRender(f *testing.F) {
 		}
 	})
 }
+
+// TestCallFlowVerbs checks each verb a first IVR uses against Plivo's
+// documented values: what it accepts renders, what Plivo would refuse is an
+// error, and only the allowed verbs nest.
+func TestCallFlowVerbs(t *testing.T) {
+	speak := Speak{Text: "Hi"}
+	tests := []struct {
+		name string
+		verb Verb
+		want string // the element, or "" for an error
+	}{
+		{"play", Play{URL: "https://a.example/a.mp3", Loop: Loop(2)}, `<Play loop="2">https://a.example/a.mp3</Play>`},
+		{"play a relative URL", Play{URL: "/a.mp3"}, ""},
+		{"wait", Wait{Length: 3}, `<Wait length="3"/>`},
+		{"wait zero", Wait{}, ""},
+		{"redirect", Redirect{URL: "https://a.example/ivr/", Method: "GET"}, `<Redirect method="GET">https://a.example/ivr/</Redirect>`},
+		{"redirect PUT", Redirect{URL: "https://a.example/ivr/", Method: "PUT"}, ""},
+		{"hangup", Hangup{Reason: "busy"}, `<Hangup reason="busy"/>`},
+		{"hangup for no reason Plivo knows", Hangup{Reason: "bored"}, ""},
+		{"getinput", GetInput{Action: "https://a.example/c/", InputType: "dtmf speech", ExecutionTimeout: 5, DigitEndTimeout: 2,
+			NumDigits: 4, Language: "en-US", Redirect: true, Prompt: []Verb{speak, Play{URL: "https://a.example/a.mp3"}, Wait{Length: 1}}},
+			`<GetInput action="https://a.example/c/" inputType="dtmf speech" executionTimeout="5" digitEndTimeout="2" numDigits="4" language="en-US" redirect="true"><Speak>Hi</Speak><Play>https://a.example/a.mp3</Play><Wait length="1"/></GetInput>`},
+		{"getinput without action", GetInput{InputType: "dtmf"}, ""},
+		{"getinput other input", GetInput{Action: "https://a.example/c/", InputType: "voice"}, ""},
+		{"getinput numDigits 33", GetInput{Action: "https://a.example/c/", InputType: "dtmf", NumDigits: 33}, ""},
+		{"getinput timeout 61", GetInput{Action: "https://a.example/c/", InputType: "dtmf", ExecutionTimeout: 61}, ""},
+		{"getinput nesting a Dial", GetInput{Action: "https://a.example/c/", InputType: "dtmf", Prompt: []Verb{Dial{Targets: []Verb{Number{Digits: "14155550100"}}}}}, ""},
+		{"dial", Dial{CallerID: "14155550111", Timeout: 20, Targets: []Verb{Number{Digits: "+14155550100"}, User{SIP: "sip:alice@phone.plivo.com"}}},
+			`<Dial timeout="20" callerId="14155550111"><Number>+14155550100</Number><User>sip:alice@phone.plivo.com</User></Dial>`},
+		{"dial nobody", Dial{}, ""},
+		{"dial nesting a Speak", Dial{Targets: []Verb{speak}}, ""},
+		{"dial several numbers in one", Dial{Targets: []Verb{Number{Digits: "14155550100<14155550101"}}}, ""},
+		{"user not SIP", Dial{Targets: []Verb{User{SIP: "alice"}}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := Render(tt.verb)
+			if tt.want == "" {
+				if !errors.Is(err, ErrInvalid) {
+					t.Fatalf("Render = %s, %v; want an error wrapping ErrInvalid", doc, err)
+				}
+				return
+			}
+			if want := "<Response>" + tt.want + "</Response>"; err != nil || string(doc) != want {
+				t.Fatalf("Render = %s, %v\nwant %s", doc, err, want)
+			}
+		})
+	}
+}
+
+// TestAttributeWhitespace: a tab, newline or CR in an attribute is written
+// as a character reference, which a parser keeps; written as itself, a
+// parser would turn it into a space.
+func TestAttributeWhitespace(t *testing.T) {
+	doc, err := Render(Message{Src: "1", Dst: "a\tb\nc\rd", Text: "x"})
+	if want := `<Response><Message src="1" dst="a&#x9;b&#xA;c&#xD;d">x</Message></Response>`; err != nil || string(doc) != want {
+		t.Fatalf("Render = %s, %v\nwant %s", doc, err, want)
+	}
+}
