@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -102,23 +101,22 @@ func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 
 // readBody reads the bounded body into req and parses it by content type.
 func (e *edge) readBody(c *gin.Context, req *security.Request, rawJSON bool) (int, error) {
-	errTooLarge := fmt.Errorf("request body too large: at most %d bytes", e.maxBody)
+	errTooLarge := func() error { return fmt.Errorf("request body too large: at most %d bytes", e.maxBody) }
 	if c.Request.ContentLength > e.maxBody {
-		return http.StatusRequestEntityTooLarge, errTooLarge
+		return http.StatusRequestEntityTooLarge, errTooLarge()
 	}
 	body, err := readAll(http.MaxBytesReader(c.Writer, c.Request.Body, e.maxBody), c.Request.ContentLength)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return http.StatusRequestEntityTooLarge, errTooLarge
+		return http.StatusRequestEntityTooLarge, errTooLarge()
 	case err != nil:
 		return http.StatusBadRequest, errors.New("request body could not be read")
 	case len(body) == 0:
 		return 0, nil
 	}
 	req.Body = body
-	mediaType, _, _ := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	switch {
+	switch mediaType := mediaType(c.GetHeader("Content-Type")); {
 	case mediaType == "application/x-www-form-urlencoded":
 		req.Params, err = security.ParseQuery(string(body))
 	case mediaType == "application/json" && rawJSON:
@@ -144,6 +142,12 @@ func readAll(r io.Reader, length int64) ([]byte, error) {
 	body := make([]byte, length)
 	_, err := io.ReadFull(r, body)
 	return body, err
+}
+
+// mediaType is a Content-Type without its parameters, in lower case.
+func mediaType(contentType string) string {
+	t, _, _ := strings.Cut(contentType, ";")
+	return strings.ToLower(strings.TrimSpace(t))
 }
 
 // mergeForm returns the query's parameters and the body's together; it
