@@ -75,9 +75,12 @@ func BodySHA256(body []byte) string {
 }
 
 func signTwilioLike(key, rawURL string, params url.Values, keepOrder bool) (string, error) {
-	base, _, err := splitURL(rawURL)
+	base, rawQuery, err := splitURL(rawURL)
 	if err != nil {
 		return "", err
+	}
+	if _, err := ParseQuery(rawQuery); err != nil {
+		return "", err // the verifier reads the query for bodySHA256, so it must decode
 	}
 	return sign(sha1.New, key, twilioMessage(base, rawURL, params, keepOrder)), nil
 }
