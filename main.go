@@ -118,6 +118,7 @@ func newBatchedWriter(w io.Writer) *batchedWriter {
 	return &batchedWriter{w: bufio.NewWriterSize(w, 64<<10)}
 }
 
+// Write buffers p.
 func (b *batchedWriter) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()

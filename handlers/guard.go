@@ -95,11 +95,13 @@ type recorder struct {
 	overflow bool
 }
 
+// Write passes b on and keeps a copy.
 func (r *recorder) Write(b []byte) (int, error) {
 	r.keep(b)
 	return r.ResponseWriter.Write(b)
 }
 
+// WriteString passes s on and keeps a copy.
 func (r *recorder) WriteString(s string) (int, error) {
 	r.keep([]byte(s))
 	return r.ResponseWriter.WriteString(s)

@@ -74,6 +74,7 @@ func LogRedisTo(log *slog.Logger) { redis.SetLogger(redisLogger{log}) }
 
 type redisLogger struct{ log *slog.Logger }
 
+// Printf implements the Redis client's logger.
 func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.DebugContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
 }

@@ -35,6 +35,7 @@ const (
 	Answered
 )
 
+// String names the state.
 func (s State) String() string {
 	return [...]string{"unseen", "in flight", "answered"}[s]
 }

@@ -32,6 +32,7 @@ var (
 	language   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 )
 
+// Element implements [Verb].
 func (s Speak) Element() (*etree.Element, error) {
 	if s.Text == "" {
 		return nil, fmt.Errorf("Speak needs text")
@@ -79,6 +80,7 @@ type Message struct {
 	CallbackMethod string
 }
 
+// Element implements [Verb].
 func (m Message) Element() (*etree.Element, error) {
 	switch {
 	case m.Src == "":

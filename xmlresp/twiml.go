@@ -21,6 +21,7 @@ type Say struct {
 	Loop *int
 }
 
+// Element implements [Verb].
 func (s Say) Element() (*etree.Element, error) {
 	if s.Text == "" {
 		return nil, fmt.Errorf("Say needs text")
@@ -48,6 +49,7 @@ type TwiMLMessage struct {
 	From string // optional
 }
 
+// Element implements [Verb].
 func (m TwiMLMessage) Element() (*etree.Element, error) {
 	if m.Text == "" {
 		return nil, fmt.Errorf("Message needs text")

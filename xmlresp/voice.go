@@ -16,6 +16,7 @@ type Play struct {
 	Loop *int   // times to play it; 0 repeats until the call ends. Nil: once.
 }
 
+// Element implements [Verb].
 func (p Play) Element() (*etree.Element, error) {
 	if err := checkURL("Play", p.URL, true); err != nil {
 		return nil, err
@@ -36,6 +37,7 @@ type Wait struct {
 	Length int // seconds, at least 1
 }
 
+// Element implements [Verb].
 func (w Wait) Element() (*etree.Element, error) {
 	if w.Length < 1 {
 		return nil, fmt.Errorf("Wait length %d: use at least 1 second", w.Length)
@@ -51,6 +53,7 @@ type Redirect struct {
 	Method string // GET or POST; empty leaves Plivo's default (POST)
 }
 
+// Element implements [Verb].
 func (r Redirect) Element() (*etree.Element, error) {
 	if err := checkURL("Redirect", r.URL, true); err != nil {
 		return nil, err
@@ -70,6 +73,7 @@ type Hangup struct {
 	Reason string // empty, or "rejected" or "busy" for a call not yet answered
 }
 
+// Element implements [Verb].
 func (h Hangup) Element() (*etree.Element, error) {
 	switch h.Reason {
 	case "", "rejected", "busy":
@@ -96,6 +100,7 @@ type GetInput struct {
 	Prompt   []Verb // Speak, Play and Wait, played while waiting
 }
 
+// Element implements [Verb].
 func (g GetInput) Element() (*etree.Element, error) {
 	if err := checkURL("GetInput action", g.Action, true); err != nil {
 		return nil, err
@@ -162,6 +167,7 @@ type User struct {
 
 var phoneNumber = regexp.MustCompile(`^\+?[0-9]{2,15}$`)
 
+// Element implements [Verb].
 func (d Dial) Element() (*etree.Element, error) {
 	if d.CallerID != "" && !phoneNumber.MatchString(d.CallerID) {
 		return nil, fmt.Errorf("Dial callerId %q: use a number such as 14155550100", d.CallerID)
@@ -191,6 +197,7 @@ func (d Dial) Element() (*etree.Element, error) {
 	})
 }
 
+// Element implements [Verb].
 func (n Number) Element() (*etree.Element, error) {
 	if !phoneNumber.MatchString(n.Digits) {
 		return nil, fmt.Errorf("Number %q: use a number such as 14155550100", n.Digits)
@@ -198,6 +205,7 @@ func (n Number) Element() (*etree.Element, error) {
 	return textElement("Number", n.Digits)
 }
 
+// Element implements [Verb].
 func (u User) Element() (*etree.Element, error) {
 	if !strings.HasPrefix(u.SIP, "sip:") || strings.ContainsAny(u.SIP, " \t\r\n<>") {
 		return nil, fmt.Errorf("User %q: use a SIP URI such as sip:alice@phone.plivo.com", u.SIP)
