@@ -4,7 +4,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -108,14 +107,5 @@ func answerXML(c *gin.Context, verbs ...xmlresp.Verb) {
 }
 
 // siblingURL is the public URL of path on the scheme, host and path prefix
-// that c's request was verified for: the verified URL, without its query,
-// with the request's own path replaced by path.
-func siblingURL(c *gin.Context, path string) string {
-	public, _, _ := strings.Cut(CallbackFrom(c).Request.URL, "?")
-	requestPath := c.Request.RequestURI
-	if !strings.HasPrefix(requestPath, "/") {
-		requestPath = c.Request.URL.RequestURI()
-	}
-	requestPath, _, _ = strings.Cut(requestPath, "?")
-	return strings.TrimSuffix(public, requestPath) + path
-}
+// that c's request was verified for.
+func siblingURL(c *gin.Context, path string) string { return CallbackFrom(c).Origin + path }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,6 +34,9 @@ type Callback struct {
 	Form url.Values
 	// Signed is what the provider signed.
 	Signed security.Signed
+	// Origin is the public URL of the server's root, as this request was
+	// verified for: a path appended to it is a public URL of this server.
+	Origin string
 }
 
 const callbackKey = "answerurl/handlers.Callback"
@@ -68,20 +72,20 @@ type edge struct {
 func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		hr := c.Request
+		resolved := e.publicURL.Resolve(hr)
 		if err := v.CheckHeaders(hr.Header); err != nil {
-			e.refuse(c, http.StatusForbidden, err, nil)
+			e.refuse(c, http.StatusForbidden, err, resolved, nil)
 			return
 		}
-		resolved := e.publicURL.Resolve(hr)
 		query, err := security.ParseQuery(hr.URL.RawQuery)
 		if err != nil {
-			e.refuse(c, http.StatusBadRequest, err, nil)
+			e.refuse(c, http.StatusBadRequest, err, resolved, nil)
 			return
 		}
 		req := &security.Request{Method: hr.Method, URL: resolved.URL, Query: query, Header: hr.Header}
 		if hr.Method == http.MethodPost {
 			if status, err := e.readBody(c, req, rawJSON); err != nil {
-				e.refuse(c, status, err, nil)
+				e.refuse(c, status, err, resolved, nil)
 				return
 			}
 		}
@@ -91,10 +95,10 @@ func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 			if errors.Is(err, security.ErrMalformedParams) || errors.Is(err, security.ErrBadURL) {
 				status = http.StatusBadRequest
 			}
-			e.refuse(c, status, err, func() []any { return e.diagnose(v, req, hr, resolved, err) })
+			e.refuse(c, status, err, resolved, func() []any { return e.diagnose(v, req, hr, resolved, err) })
 			return
 		}
-		c.Set(callbackKey, &Callback{Request: req, Form: mergeForm(query, req.Params), Signed: signed})
+		c.Set(callbackKey, &Callback{Request: req, Form: req.Form(), Signed: signed, Origin: resolved.Origin})
 		c.Next()
 	}
 }
@@ -150,32 +154,13 @@ func mediaType(contentType string) string {
 	return strings.ToLower(strings.TrimSpace(t))
 }
 
-// mergeForm returns the query's parameters and the body's together; it
-// copies only when both have some.
-func mergeForm(query, params url.Values) url.Values {
-	if len(params) == 0 {
-		return query
-	}
-	if len(query) == 0 {
-		return params
-	}
-	form := url.Values{}
-	for _, v := range []url.Values{query, params} {
-		for key, values := range v {
-			form[key] = append(form[key], values...)
-		}
-	}
-	return form
-}
-
 // refuse answers a request that cannot be verified with status and a short
 // reason, and logs it at warn level (403) or info (other 4xx). For a
 // mismatch, diagnosis adds what was probably wrong. Nothing after it runs.
-func (e *edge) refuse(c *gin.Context, status int, err error, diagnosis func() []any) {
+func (e *edge) refuse(c *gin.Context, status int, err error, resolved security.ResolvedURL, diagnosis func() []any) {
 	attrs := []any{"route", c.FullPath(), "method", c.Request.Method, "status", status,
 		"signature_headers", signatureHeaders(c.Request.Header), "reason", err.Error()}
 	if status == http.StatusForbidden {
-		resolved := e.publicURL.Resolve(c.Request)
 		attrs = append(attrs, "url", resolved.URL, "scheme_from", resolved.SchemeFrom, "host_from", resolved.HostFrom,
 			"peer", resolved.Peer, "trusted_peer", resolved.TrustedPeer)
 		if diagnosis != nil {
@@ -230,16 +215,7 @@ func (e *edge) diagnose(v security.Verifier, req *security.Request, hr *http.Req
 // paramKeys lists the sorted keys of the query and body, at most 50; never
 // their values.
 func paramKeys(r *security.Request) string {
-	keys := slices.Sorted(func(yield func(string) bool) {
-		for _, v := range []url.Values{r.Query, r.Params} {
-			for k := range v {
-				if !yield(k) {
-					return
-				}
-			}
-		}
-	})
-	keys = slices.Compact(keys)
+	keys := slices.Sorted(maps.Keys(r.Form()))
 	if len(keys) > 50 {
 		keys = append(keys[:50], "…")
 	}

@@ -2,6 +2,7 @@ package security
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -108,7 +109,7 @@ func jsonArray(arr []any) ([]string, error) {
 		for i := range idx {
 			idx[i] = i
 		}
-		slices.SortStableFunc(idx, func(a, b int) int { return cmpFloat(nums[a], nums[b]) })
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(nums[a], nums[b]) })
 		sorted := make([]string, len(arr))
 		for i, j := range idx {
 			sorted[i] = out[j]
@@ -118,16 +119,6 @@ func jsonArray(arr []any) ([]string, error) {
 		return nil, fmt.Errorf("arrays may hold strings, numbers or booleans only")
 	}
 	return out, nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // nestedParams is plivo-python's get_sorted_params_string for a nested object.

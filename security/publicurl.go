@@ -41,7 +41,11 @@ const (
 // ResolvedURL is a rebuilt public URL and where its parts came from, which is
 // what one needs to explain a signature mismatch.
 type ResolvedURL struct {
-	URL        string // scheme://host/path?query
+	URL string // scheme://host/path?query: Origin, then the request's path and query
+	// Origin is the public URL of the server's root: scheme://host, and the
+	// path prefix of PUBLIC_BASE_URL if it has one. A path of this server
+	// appended to it is a public URL the provider can be told to call.
+	Origin     string
 	SchemeFrom string // one of the From* constants
 	HostFrom   string // one of the From* constants
 	// Peer is the address of the connection's other end, and TrustedPeer
@@ -88,7 +92,8 @@ func (p PublicURL) Resolve(r *http.Request) ResolvedURL {
 	uri := requestURI(r)
 	if p.Base != nil {
 		res.SchemeFrom, res.HostFrom = FromBase, FromBase
-		res.URL = p.Base.Scheme + "://" + p.Base.Host + strings.TrimSuffix(p.Base.EscapedPath(), "/") + uri
+		res.Origin = p.Base.Scheme + "://" + p.Base.Host + strings.TrimSuffix(p.Base.EscapedPath(), "/")
+		res.URL = res.Origin + uri
 		res.TrustedPeer = p.trusts(r.RemoteAddr)
 		return res
 	}
@@ -105,7 +110,8 @@ func (p PublicURL) Resolve(r *http.Request) ResolvedURL {
 			host, res.HostFrom = v, FromForwardedHost
 		}
 	}
-	res.URL = scheme + "://" + host + uri
+	res.Origin = scheme + "://" + host
+	res.URL = res.Origin + uri
 	return res
 }
 

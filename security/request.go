@@ -67,6 +67,11 @@ func (s Signed) Digest() [sha256.Size]byte {
 	return d
 }
 
+// Form returns the query's parameters and the body's together, the way a
+// handler wants them whatever the method. It copies only when both have
+// some. Query must be set.
+func (r *Request) Form() url.Values { return merged(r.Query, r.Params) }
+
 // query returns the request's decoded query string.
 func (r *Request) query() (url.Values, error) {
 	if r.Query != nil {
