@@ -161,7 +161,7 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 				return nil, err
 			}
 			replay.LogRedisTo(log)
-			guard.Store, guard.StoreTimeout, ready = r, cfg.ReplayStoreTimeout, r.Ping
+			guard.Store, ready = r, r.Ping
 		}
 	}
 	handler, err := handlers.NewRouter(handlers.Options{

@@ -3,11 +3,9 @@ package handlers
 import (
 	"log/slog"
 	"net/http"
-	"net/url"
 
 	"github.com/gin-gonic/gin"
 
-	"answerurl/replay"
 	"answerurl/xmlresp"
 )
 
@@ -82,16 +80,6 @@ func MessageStatus(log *slog.Logger) gin.HandlerFunc {
 			"error_code", form.Get("ErrorCode"))
 		c.Data(http.StatusOK, plainText, []byte("ok\n"))
 	}
-}
-
-// messageStatusKeys name a status callback: Plivo sends one per status of
-// the same message, so "delivered" after "sent" is handled, and a repeat of
-// "delivered" is a duplicate.
-func messageStatusKeys(form url.Values) []string {
-	if id := form.Get("MessageUUID"); id != "" {
-		return []string{replay.Key("plivo-v2", "status", id+"\x00"+form.Get("Status"))}
-	}
-	return nil
 }
 
 // answerXML renders verbs and answers them, or 500 if they cannot be

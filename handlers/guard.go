@@ -15,17 +15,22 @@ import (
 // HeaderDuplicate marks a stored answer replayed to a duplicate.
 const HeaderDuplicate = "X-Replay-Duplicate"
 
+// maxAnswerBytes bounds an answer the guard keeps: Plivo XML is a few KiB.
+const maxAnswerBytes = 64 << 10
+
 // guarded returns middleware that lets the handlers after it run once per
-// set of keys: keys names a verified callback (the digest of what was
-// signed, and what identifies a message).
+// callback, as the replay package promises (I1-I3): keys names a verified
+// request (the digest of what was signed, and the keys of its callback).
 //
-// Unseen keys are claimed for one lease and the handler runs; an answer
-// below 500 is stored for the window, while a 5xx or a panic releases the
-// claim so that the provider's retry is handled afresh. Answered keys get
-// the stored answer without the handler running. Keys in flight get 409
-// with Retry-After. When the store cannot be reached or is full, 503 with
-// Retry-After: the handler never runs unguarded.
-func guarded(g *replay.Guard, log *slog.Logger, keys func(*Callback) []string) gin.HandlerFunc {
+// A claim that finds nothing runs the handler with its answer held back; an
+// answer below 500 is stored, and only then sent (503 if it cannot be
+// stored); a 5xx or a panic releases the claim so that the provider's retry
+// is handled afresh. A request whose record was answered gets the stored
+// answer without the handler running; one whose record is in flight gets
+// 409 with Retry-After; one whose signature is spent gets 409. When the
+// store cannot be reached or is full, 503 with Retry-After: the handler
+// never runs unguarded.
+func guarded(g *replay.Guard, log *slog.Logger, keys func(*Callback) replay.Keys) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		claim, err := g.Claim(c.Request.Context(), keys(CallbackFrom(c)))
 		switch {
@@ -43,42 +48,52 @@ func guarded(g *replay.Guard, log *slog.Logger, keys func(*Callback) []string) g
 		case claim.State == replay.InFlight:
 			log.Info("duplicate request while the first is in flight", "route", c.FullPath())
 			retryLater(c, http.StatusConflict, 2, "conflict: the same request is being handled, retry later")
+		case claim.State == replay.Spent:
+			log.Warn("replayed signature refused: its first request was not answered", "route", c.FullPath())
+			abort(c, http.StatusConflict, "conflict: this signature was already used")
 		default:
 			runClaimed(c, g, log, claim)
 		}
 	}
 }
 
-// runClaimed runs the handlers with the claim held, then stores their
-// answer or releases the claim.
+// runClaimed runs the handlers with the claim held and their answer held
+// back, then stores the answer and sends it, or releases the claim.
 func runClaimed(c *gin.Context, g *replay.Guard, log *slog.Logger, claim replay.Claim) {
-	rec := &recorder{ResponseWriter: c.Writer, limit: g.MaxAnswer()}
-	c.Writer = rec
-	answered := false
+	out := c.Writer
+	held := &heldResponse{ResponseWriter: out, header: http.Header{}}
+	c.Writer = held
+	kept := false
 	defer func() {
-		c.Writer = rec.ResponseWriter
-		if !answered { // a 5xx, or a panic on its way up
+		c.Writer = out
+		if !kept { // a 5xx, a panic on its way up, or an answer not stored
 			if err := g.Release(c.Request.Context(), claim); err != nil {
-				log.Error("replay store: release failed; the keys stay in flight until their lease ends", "error", err.Error())
+				log.Error("replay store: release failed; the callback's keys stay in flight until their lease ends", "error", err.Error())
 			}
 		}
 	}()
 	c.Next()
-	if rec.Status() >= 500 {
+	c.Writer = out
+	answer := replay.Answer{Status: held.Status(), ContentType: held.header.Get("Content-Type"), Body: held.body.Bytes()}
+	if answer.Status >= 500 || held.body.Len() > maxAnswerBytes {
+		if answer.Status < 500 {
+			log.Error("answer larger than 64 KiB: not kept, not sent", "route", c.FullPath())
+		}
+		abort(c, http.StatusInternalServerError, "internal error: the answer could not be kept")
 		return
-	}
-	answer := replay.Answer{Status: rec.Status(), ContentType: rec.Header().Get("Content-Type"), Body: rec.body.Bytes()}
-	if rec.overflow {
-		answer = replay.Answer{Status: http.StatusConflict, ContentType: "text/plain; charset=utf-8",
-			Body: []byte("conflict: duplicate of a request already answered\n")}
 	}
 	switch err := g.Complete(c.Request.Context(), claim, answer); {
 	case errors.Is(err, replay.ErrLost):
-		log.Warn("replay store: the answer came after the claim's lease ran out and was not stored; a retry may be handled again", "route", c.FullPath())
+		log.Warn("replay store: the answer came after the claim's lease ran out; not sent, so the retry is handled", "route", c.FullPath())
+		retryLater(c, http.StatusServiceUnavailable, 5, "service unavailable: the request took too long, retry later")
+		return
 	case err != nil:
-		log.Error("replay store: storing the answer failed; duplicates get 409 until the lease ends", "error", err.Error())
+		log.Error("replay store: storing the answer failed; not sent, so the retry is handled", "error", err.Error())
+		retryLater(c, http.StatusServiceUnavailable, 5, "service unavailable: replay store unreachable, retry later")
+		return
 	}
-	answered = true
+	kept = true
+	held.sendTo(out)
 }
 
 func retryLater(c *gin.Context, status, seconds int, reason string) {
@@ -86,31 +101,56 @@ func retryLater(c *gin.Context, status, seconds int, reason string) {
 	abort(c, status, reason)
 }
 
-// recorder passes a response through while keeping a copy of its body, up
-// to a limit.
-type recorder struct {
+// heldResponse takes a handler's response (status, headers and body)
+// without sending any of it, until sendTo.
+type heldResponse struct {
 	gin.ResponseWriter
-	body     bytes.Buffer
-	limit    int
-	overflow bool
+	header  http.Header
+	status  int
+	body    bytes.Buffer
+	written bool
 }
 
-// Write passes b on and keeps a copy.
-func (r *recorder) Write(b []byte) (int, error) {
-	r.keep(b)
-	return r.ResponseWriter.Write(b)
+// Header is the held response's header, sent with it.
+func (h *heldResponse) Header() http.Header { return h.header }
+
+// WriteHeader sets the status to send.
+func (h *heldResponse) WriteHeader(code int) { h.status = code }
+
+// WriteHeaderNow marks the response written; nothing is sent yet.
+func (h *heldResponse) WriteHeaderNow() { h.written = true }
+
+// Written reports whether the handler wrote a response.
+func (h *heldResponse) Written() bool { return h.written }
+
+// Size is the length of the body held.
+func (h *heldResponse) Size() int { return h.body.Len() }
+
+// Write holds b.
+func (h *heldResponse) Write(b []byte) (int, error) {
+	h.written = true
+	return h.body.Write(b)
 }
 
-// WriteString passes s on and keeps a copy.
-func (r *recorder) WriteString(s string) (int, error) {
-	r.keep([]byte(s))
-	return r.ResponseWriter.WriteString(s)
+// WriteString holds s.
+func (h *heldResponse) WriteString(s string) (int, error) {
+	h.written = true
+	return h.body.WriteString(s)
 }
 
-func (r *recorder) keep(b []byte) {
-	if r.overflow || r.body.Len()+len(b) > r.limit {
-		r.overflow = true
-		return
+// Status is the status the handler set: 200 if it set none.
+func (h *heldResponse) Status() int {
+	if h.status == 0 {
+		return http.StatusOK
 	}
-	r.body.Write(b)
+	return h.status
+}
+
+// sendTo sends the held response to w.
+func (h *heldResponse) sendTo(w gin.ResponseWriter) {
+	for k, v := range h.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(h.Status())
+	w.Write(h.body.Bytes())
 }

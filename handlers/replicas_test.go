@@ -91,7 +91,7 @@ func TestReplicasRetryAfter5xx(t *testing.T) {
 	if w := serve(a.h, smsRequest(t, "r", smsForm)); w.Code != 500 {
 		t.Fatalf("A: %d", w.Code)
 	}
-	w := serve(b.h, smsRequest(t, "r", smsForm))
+	w := serve(b.h, smsRequest(t, "r2", smsForm)) // Plivo's retry: a fresh nonce
 	if w.Code != 200 || !strings.Contains(w.Body.String(), "<Message") || b.runs.Load() != 1 {
 		t.Fatalf("the retry on B: %d %q, B ran %d times", w.Code, w.Body, b.runs.Load())
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -75,12 +76,12 @@ func NewRouter(o Options) (*Router, error) {
 		edge: &edge{publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, log: o.Log, diagnoses: &rateLimit{n: 5}}}
 
 	r.Voice("/speak", StaticXML(speakXML))
-	r.Message("/receive_sms", inboundMessageKeys, ReceiveSMS(o.SMSReply, o.Log))
+	r.Message("/receive_sms", ReceiveSMS(o.SMSReply, o.Log), ByParams("MessageUUID"))
 	// A call flow: a menu, its GetInput action URL, and the call's hangup URL.
 	r.Voice("/ivr", IVRMenu())
 	r.Voice("/ivr/choice", IVRChoice(o.IVRTransferNumber, o.Log))
-	r.Voice("/hangup", Hangup(o.Log))
-	r.Message("/message_status", messageStatusKeys, MessageStatus(o.Log))
+	r.Voice("/hangup", Hangup(o.Log), ByParams("CallUUID")) // Plivo sends one hangup per call
+	r.Message("/message_status", MessageStatus(o.Log), ByParams("MessageUUID", "Status"))
 	if err := r.twilioRoutes(o); err != nil {
 		return nil, err
 	}
@@ -94,19 +95,39 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.engine.
 
 // Voice registers a Plivo voice callback route (an answer, action or hangup
 // URL): every request is verified with X-Plivo-Signature-V3 before h runs,
-// and h runs once per callback, however often it is delivered.
-func (r *Router) Voice(path string, h gin.HandlerFunc) {
-	r.handle(path, r.edge.verified(r.v3, false), r.guard("plivo-v3", nil), h)
+// and h runs once per signature. keys, when given, name what makes a
+// callback distinct beyond its signature (a hangup's CallUUID), so that a
+// retry under a fresh signature is recognised too.
+func (r *Router) Voice(path string, h gin.HandlerFunc, keys ...CallbackKeys) {
+	r.handle(path, r.edge.verified(r.v3, false), r.guard("plivo-v3", path, keys), h)
 }
 
 // Message registers a Plivo message callback route (a message URL or a
-// message status URL): every request is verified with
-// X-Plivo-Signature-V2 before h runs, and h runs once per callback. V2
-// signs no body, so messageKeys names what makes a callback distinct (its
-// MessageUUID, and its Status for a status callback): a retry with a fresh
-// nonce is then recognised too.
-func (r *Router) Message(path string, messageKeys func(form url.Values) []string, h gin.HandlerFunc) {
-	r.handle(path, r.edge.verified(r.v2, false), r.guard("plivo-v2", messageKeys), h)
+// message status URL): every request is verified with X-Plivo-Signature-V2
+// before h runs, and h runs once per callback. V2 signs no body, so keys
+// name what makes a callback distinct (its MessageUUID, and its Status for
+// a status callback): a retry with a fresh nonce is then recognised too.
+func (r *Router) Message(path string, h gin.HandlerFunc, keys ...CallbackKeys) {
+	r.handle(path, r.edge.verified(r.v2, false), r.guard("plivo-v2", path, keys), h)
+}
+
+// CallbackKeys names a callback by its parameters: a provider's retry of
+// it carries the same values under a fresh signature.
+type CallbackKeys func(form url.Values) []string
+
+// ByParams names a callback by the values of the given parameters together,
+// such as ByParams("MessageUUID", "Status"); a callback that lacks one of
+// them is named by its signature alone.
+func ByParams(names ...string) CallbackKeys {
+	return func(form url.Values) []string {
+		values := make([]string, len(names))
+		for i, name := range names {
+			if values[i] = form.Get(name); values[i] == "" {
+				return nil
+			}
+		}
+		return []string{strings.Join(values, "\x00")}
+	}
 }
 
 // handle registers chain for GET and POST on path and path + "/".
@@ -119,28 +140,21 @@ func (r *Router) handle(path string, chain ...gin.HandlerFunc) {
 
 // guard keys a verified callback by the digest of what was signed (which
 // holds the nonce, and is the same however the signed string is cut into
-// URL, body and nonce), plus messageKeys for a message, whose body V2 does
-// not sign.
-func (r *Router) guard(scheme string, messageKeys func(url.Values) []string) gin.HandlerFunc {
+// URL, body and nonce), plus the route's callback keys.
+func (r *Router) guard(scheme, path string, keys []CallbackKeys) gin.HandlerFunc {
 	if r.replay == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
-	return guarded(r.replay, r.log, func(cb *Callback) []string {
+	return guarded(r.replay, r.log, func(cb *Callback) replay.Keys {
 		digest := cb.Signed.Digest()
-		keys := []string{replay.Key(scheme, "signed", string(digest[:]))}
-		if messageKeys != nil {
-			keys = append(keys, messageKeys(cb.Form)...)
+		k := replay.Keys{Signed: replay.Key(scheme, "signed", string(digest[:]))}
+		for _, named := range keys {
+			for _, v := range named(cb.Form) {
+				k.Callback = append(k.Callback, replay.Key(scheme, path, v))
+			}
 		}
-		return keys
+		return k
 	})
-}
-
-// inboundMessageKeys names an incoming message by its MessageUUID.
-func inboundMessageKeys(form url.Values) []string {
-	if id := form.Get("MessageUUID"); id != "" {
-		return []string{replay.Key("plivo-v2", "msg", id)}
-	}
-	return nil
 }
 
 // twilioRoutes adds the Twilio and SignalWire routes whose secret is set.

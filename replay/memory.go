@@ -1,189 +1,185 @@
 package replay
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
 )
 
-// Memory is an in-process Store: the default, with nothing to run. It holds
-// at most a fixed number of keys; at the bound new claims fail with ErrFull
-// instead of evicting a key early, which would let a replay through.
+// Memory is an in-process Store: the default, with nothing to run. Its
+// keys do not survive a restart. It holds at most a fixed number of keys;
+// at the bound new claims fail with ErrFull instead of evicting a key early,
+// which would let a replay through.
 //
-// Memory follows the live keys and their answers and nothing more: a key is
-// dropped once its lease or window has ended, and an answer when no key
-// refers to it. Keys are kept as 16-byte digests in entries that hold no
-// pointers, so that a busy window of hundreds of thousands of keys costs
-// the garbage collector nothing to scan; an answer shared by many keys (a
-// static one, such as /speak/'s) is stored once.
+// Memory holds the live keys, their records and their answers and nothing
+// more: what has expired is swept at most once a second (and whenever the
+// store is full), and an answer shared by many records (a static one, such
+// as /speak/'s) is stored once.
 type Memory struct {
-	mu      sync.Mutex
-	max     int
-	entries map[digest]entry
-	answers map[digest]*sharedAnswer
-	last    *sharedAnswer // the answer stored last, and its digest: most
-	lastID  digest        // routes answer the same bytes every time
-	claims  []claimed     // in the order claimed; swept from the front
-	head    int           // claims[head:] are not yet swept
-	owners  uint64
-	now     func() time.Time
+	mu        sync.Mutex
+	max       int
+	keys      map[string]keyEntry
+	records   map[uint64]*record
+	answers   map[string]*sharedAnswer // by content: equal answers are stored once
+	lastID    uint64
+	lastSweep time.Time
+	now       func() time.Time
 }
 
-type digest [16]byte
-
-// digestOf is a key's 16-byte digest.
-func digestOf(key string) digest {
-	sum := sha256.Sum256([]byte(key))
-	return digest(sum[:16])
+// keyEntry points a key at its record until it expires.
+type keyEntry struct {
+	record  uint64
+	expires time.Time
 }
 
-// answerDigest identifies an answer, so that equal answers are stored once.
-func answerDigest(a Answer) digest {
-	sum := sha256.Sum256(slices.Concat([]byte(strconv.Itoa(a.Status)+"\x00"+a.ContentType+"\x00"), a.Body))
-	return digest(sum[:16])
-}
-
-// entry is one key: in flight for owner until expires, or answered.
-type entry struct {
-	owner    uint64
-	answered bool
-	answer   digest // in answers, when answered
-	expires  int64  // unix nanoseconds
-}
-
-// claimed is one key of one claim, in the order claimed.
-type claimed struct {
-	key   digest
-	owner uint64
+// record is in flight until answered (answer set), and lives until expires.
+type record struct {
+	answer  *sharedAnswer
+	expires time.Time
 }
 
 type sharedAnswer struct {
 	Answer
-	refs int // entries that refer to it
+	content string // its key in answers
+	refs    int    // records that hold it
 }
 
-func (s *sharedAnswer) equal(a Answer) bool {
-	return s.Status == a.Status && s.ContentType == a.ContentType && bytes.Equal(s.Body, a.Body)
-}
+// sweepEvery is how often expired keys and records are dropped.
+const sweepEvery = time.Second
 
 // NewMemory returns a store that holds at most maxEntries keys.
 func NewMemory(maxEntries int) *Memory {
-	return &Memory{max: maxEntries, entries: map[digest]entry{}, answers: map[digest]*sharedAnswer{}, now: time.Now}
+	return &Memory{max: maxEntries, keys: map[string]keyEntry{}, records: map[uint64]*record{},
+		answers: map[string]*sharedAnswer{}, now: time.Now}
 }
 
 // Claim implements Store.
-func (m *Memory) Claim(_ context.Context, keys []string, lease time.Duration) (Claim, error) {
-	ds := make([]digest, len(keys))
-	for i, k := range keys {
-		ds[i] = digestOf(k)
-	}
+func (m *Memory) Claim(_ context.Context, keys Keys, lease, window time.Duration) (Claim, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	now := m.now().UnixNano()
-	m.sweep(now)
-	for _, d := range ds {
-		if e, ok := m.entries[d]; ok && e.expires > now {
-			if e.answered {
-				return Claim{State: Answered, Answer: m.answers[e.answer].Answer, Keys: keys}, nil
+	now := m.now()
+	if now.Sub(m.lastSweep) >= sweepEvery {
+		m.sweep(now)
+	}
+	if id, ok := m.live(keys.Signed, now); ok {
+		return m.found(id, keys, now), nil
+	}
+	for _, k := range keys.Callback {
+		if id, ok := m.live(k, now); ok && m.records[id] != nil && m.records[id].expires.After(now) {
+			if !m.room(1, now) {
+				return Claim{}, ErrFull
 			}
-			return Claim{State: InFlight, Keys: keys}, nil
+			m.keys[keys.Signed] = keyEntry{id, now.Add(window)}
+			return m.found(id, keys, now), nil
 		}
 	}
-	if len(m.entries)+len(ds) > m.max {
+	if !m.room(1+len(keys.Callback), now) {
 		return Claim{}, ErrFull
 	}
-	m.owners++
-	for _, d := range ds {
-		m.drop(d) // an expired entry not yet swept
-		m.entries[d] = entry{owner: m.owners, expires: now + lease.Nanoseconds()}
-		m.claims = append(m.claims, claimed{d, m.owners})
+	m.lastID++
+	id := m.lastID
+	m.records[id] = &record{expires: now.Add(lease)}
+	m.keys[keys.Signed] = keyEntry{id, now.Add(window)}
+	for _, k := range keys.Callback {
+		m.keys[k] = keyEntry{id, now.Add(lease)}
 	}
-	return Claim{State: Unseen, Owner: strconv.FormatUint(m.owners, 10), Keys: keys}, nil
+	return Claim{State: Claimed, Record: strconv.FormatUint(id, 10), Keys: keys}, nil
+}
+
+// live reports the record a key points to, if the key has not expired.
+func (m *Memory) live(key string, now time.Time) (uint64, bool) {
+	e, ok := m.keys[key]
+	return e.record, ok && e.expires.After(now)
+}
+
+// found is the claim of a request that found record id: its state, or
+// Spent when the record is gone (released, or its lease ran out).
+func (m *Memory) found(id uint64, keys Keys, now time.Time) Claim {
+	r := m.records[id]
+	switch {
+	case r == nil || !r.expires.After(now):
+		return Claim{State: Spent, Keys: keys}
+	case r.answer == nil:
+		return Claim{State: InFlight, Keys: keys}
+	default:
+		return Claim{State: Answered, Answer: r.answer.Answer, Keys: keys}
+	}
+}
+
+// room reports whether n more keys fit, sweeping once if they do not.
+func (m *Memory) room(n int, now time.Time) bool {
+	if len(m.keys)+n <= m.max {
+		return true
+	}
+	m.sweep(now)
+	return len(m.keys)+n <= m.max
 }
 
 // Complete implements Store.
 func (m *Memory) Complete(_ context.Context, c Claim, a Answer, window time.Duration) error {
-	owner, _ := strconv.ParseUint(c.Owner, 10, 64)
+	id, _ := strconv.ParseUint(c.Record, 10, 64)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	answer := m.lastID
-	if m.last == nil || !m.last.equal(a) {
-		answer = answerDigest(a)
-	}
-	now := m.now().UnixNano()
-	stored := false
-	for _, key := range c.Keys {
-		d := digestOf(key)
-		if e, ok := m.entries[d]; !ok || e.owner != owner || e.answered || e.expires <= now {
-			continue // the lease ran out: the key is gone, or someone else's
-		}
-		shared := m.answers[answer]
-		if shared == nil {
-			shared = &sharedAnswer{Answer: Answer{a.Status, a.ContentType, append([]byte(nil), a.Body...)}}
-			m.answers[answer] = shared
-		}
-		shared.refs++
-		m.last, m.lastID = shared, answer
-		m.entries[d] = entry{owner: owner, answered: true, answer: answer, expires: now + window.Nanoseconds()}
-		stored = true
-	}
-	if !stored {
+	now := m.now()
+	r := m.records[id]
+	if r == nil || r.answer != nil || !r.expires.After(now) {
 		return ErrLost
 	}
+	r.answer, r.expires = m.intern(a), now.Add(window)
+	for _, k := range append([]string{c.Keys.Signed}, c.Keys.Callback...) {
+		if e, ok := m.keys[k]; ok && e.record == id && e.expires.Before(r.expires) {
+			m.keys[k] = keyEntry{id, r.expires}
+		}
+	}
 	return nil
+}
+
+// intern stores a copy of a, or counts one more holder of an equal answer.
+func (m *Memory) intern(a Answer) *sharedAnswer {
+	content := strconv.Itoa(a.Status) + "\x00" + a.ContentType + "\x00" + string(a.Body)
+	s := m.answers[content]
+	if s == nil {
+		s = &sharedAnswer{Answer: Answer{a.Status, a.ContentType, []byte(content[len(content)-len(a.Body):])}, content: content}
+		m.answers[content] = s
+	}
+	s.refs++
+	return s
 }
 
 // Release implements Store.
 func (m *Memory) Release(_ context.Context, c Claim) error {
-	owner, _ := strconv.ParseUint(c.Owner, 10, 64)
+	id, _ := strconv.ParseUint(c.Record, 10, 64)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, key := range c.Keys {
-		d := digestOf(key)
-		if e, ok := m.entries[d]; ok && e.owner == owner && !e.answered {
-			delete(m.entries, d)
+	if r := m.records[id]; r == nil || r.answer != nil {
+		return nil
+	}
+	delete(m.records, id)
+	for _, k := range c.Keys.Callback {
+		if m.keys[k].record == id {
+			delete(m.keys, k)
 		}
 	}
 	return nil
 }
 
-// sweep drops expired keys, oldest claim first, and stops at the first claim
-// still alive. Claims made later usually expire later too (every claim has
-// the same lease and every answer the same window); one that expired sooner
-// (a released or abandoned claim) is no longer seen by Claim, and is dropped
-// when the sweep reaches it.
-func (m *Memory) sweep(now int64) {
-	for ; m.head < len(m.claims); m.head++ {
-		c := m.claims[m.head]
-		if e, ok := m.entries[c.key]; ok && e.owner == c.owner {
-			if e.expires > now {
-				break
-			}
-			m.drop(c.key)
+// sweep drops expired keys and records, and answers no record holds.
+func (m *Memory) sweep(now time.Time) {
+	m.lastSweep = now
+	for k, e := range m.keys {
+		if !e.expires.After(now) {
+			delete(m.keys, k)
 		}
 	}
-	if m.head > 1024 && m.head > len(m.claims)/2 { // reclaim the swept half
-		m.claims = append(m.claims[:0], m.claims[m.head:]...)
-		m.head = 0
-	}
-}
-
-// drop deletes a key, and its answer when no other key refers to it.
-func (m *Memory) drop(d digest) {
-	e, ok := m.entries[d]
-	if !ok {
-		return
-	}
-	delete(m.entries, d)
-	if shared := m.answers[e.answer]; e.answered && shared != nil {
-		if shared.refs--; shared.refs == 0 {
-			delete(m.answers, e.answer)
-			if m.last == shared {
-				m.last = nil
+	for id, r := range m.records {
+		if r.expires.After(now) {
+			continue
+		}
+		delete(m.records, id)
+		if s := r.answer; s != nil {
+			if s.refs--; s.refs == 0 {
+				delete(m.answers, s.content)
 			}
 		}
 	}

@@ -15,16 +15,16 @@ import (
 )
 
 // Redis is a Store shared by several replicas, on Redis or Valkey. Every
-// step is one atomic script, so there is no read-then-write race between
-// replicas: a claim is SET NX PX lease on each key (all or none); an answer
-// replaces the claim, for the window, only where this claim still holds the
-// key; a release deletes a key only where this claim still holds it. A
-// replica that dies mid-request leaves keys that expire with their lease;
-// answers expire with their window, so Redis holds at most one window of
-// traffic.
+// step is one atomic Lua script, so there is no read-then-write race between
+// replicas: a claim looks every key up and either joins the record found or
+// creates one; an answer is stored only while its record is still in
+// flight; a release frees only what its record still holds. A replica that
+// dies mid-request leaves a record and callback keys that expire with their
+// lease; answers and signatures expire with their window, so Redis holds at
+// most one window of traffic.
 //
-// It needs one Redis primary (or a cluster with all of a request's keys in one
-// slot, which it does not arrange).
+// It needs one Redis primary (not a cluster: the scripts touch a record key
+// they derive).
 type Redis struct {
 	client *redis.Client
 	prefix string
@@ -79,66 +79,99 @@ func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 	l.log.DebugContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
 }
 
-// Values stored under a key: "F" + owner while in flight, "A" + owner + " " +
-// status + " " + content type + "\n" + body once answered.
+// Layout: each key holds the ID of its record; the record, under
+// prefix + "record:" + ID, holds "F" while in flight, and "A" + status + " " +
+// content type + "\n" + body once answered. A signature whose key outlives
+// its record (released, or its lease ran out) is spent.
+//
+// The scripts touch each request's record key, which they are not passed
+// in KEYS: that is fine on one Redis primary, not on a cluster.
 
-// claimScript sets every key NX PX, or, if one is taken, undoes what it set
-// and returns that key's value.
+// claimScript: KEYS are the signed key then the callback keys; ARGV the new
+// record's ID, the lease and the window in ms, and the record prefix. It
+// returns the record found (or created) and its value: "+" when created,
+// "" when the record is gone (spent).
 var claimScript = redis.NewScript(`
-for i, k in ipairs(KEYS) do
-  if not redis.call('SET', k, 'F' .. ARGV[1], 'NX', 'PX', ARGV[2]) then
-    local v = redis.call('GET', k)
-    for j = 1, i - 1 do redis.call('DEL', KEYS[j]) end
-    return v or 'F'
+local function record(id) return redis.call('GET', ARGV[4] .. id) end
+local id = redis.call('GET', KEYS[1])
+if id then return {id, record(id) or ''} end
+for i = 2, #KEYS do
+  local other = redis.call('GET', KEYS[i])
+  local r = other and record(other)
+  if r then
+    redis.call('SET', KEYS[1], other, 'PX', ARGV[3])
+    return {other, r}
   end
 end
-return ''`)
+redis.call('SET', ARGV[4] .. ARGV[1], 'F', 'PX', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+for i = 2, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'PX', ARGV[2]) end
+return {ARGV[1], '+'}`)
 
-// completeScript stores the answer, for the window, in every key this claim
-// still holds, and returns how many it stored. A key whose lease ran out is
-// gone or another claim's: it is left as it is.
+// completeScript: KEYS are the record, then the request's keys; ARGV the
+// record's ID, the answer and the window in ms. It stores the answer if the
+// record is still in flight, keeps every key that still points to it for
+// the window, and returns 1; 0 when the lease ran out.
 var completeScript = redis.NewScript(`
-local stored = 0
-for _, k in ipairs(KEYS) do
-  if redis.call('GET', k) == 'F' .. ARGV[1] then
-    redis.call('SET', k, ARGV[2], 'PX', ARGV[3])
-    stored = stored + 1
-  end
-end
-return stored`)
-
-// releaseScript deletes every key this claim still holds in flight.
-var releaseScript = redis.NewScript(`
-for _, k in ipairs(KEYS) do
-  if redis.call('GET', k) == 'F' .. ARGV[1] then redis.call('DEL', k) end
+if redis.call('GET', KEYS[1]) ~= 'F' then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+for i = 2, #KEYS do
+  if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
 end
 return 1`)
 
-func (r *Redis) keys(keys []string) []string {
-	out := make([]string, len(keys))
-	for i, k := range keys {
-		out[i] = r.prefix + k
+// releaseScript: KEYS are the record, then the callback keys; ARGV the
+// record's ID. It deletes the record, if still in flight, and the callback
+// keys that point to it.
+var releaseScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == 'F' then
+  redis.call('DEL', KEYS[1])
+  for i = 2, #KEYS do
+    if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
+  end
+end
+return 1`)
+
+// prefixed is the Redis names of keys, after the record's own name when
+// record is set.
+func (r *Redis) prefixed(record string, keys ...string) []string {
+	var out []string
+	if record != "" {
+		out = append(out, r.prefix+"record:"+record)
+	}
+	for _, k := range keys {
+		out = append(out, r.prefix+k)
 	}
 	return out
 }
 
 // Claim implements Store.
-func (r *Redis) Claim(ctx context.Context, keys []string, lease time.Duration) (Claim, error) {
-	owner := newOwner()
-	v, err := claimScript.Run(ctx, r.client, r.keys(keys), owner, lease.Milliseconds()).Text()
+func (r *Redis) Claim(ctx context.Context, keys Keys, lease, window time.Duration) (Claim, error) {
+	names := r.prefixed("", append([]string{keys.Signed}, keys.Callback...)...)
+	res, err := claimScript.Run(ctx, r.client, names, newRecordID(), lease.Milliseconds(), window.Milliseconds(), r.prefix+"record:").StringSlice()
 	if err != nil {
 		return Claim{}, fmt.Errorf("redis claim: %w", classify(err))
 	}
-	if v == "" {
-		return Claim{State: Unseen, Owner: owner, Keys: keys}, nil
+	if len(res) != 2 {
+		return Claim{}, errors.New("redis claim: unexpected reply")
 	}
-	st, a, err := decode(v)
-	return Claim{State: st, Answer: a, Keys: keys}, err
+	switch id, v := res[0], res[1]; {
+	case v == "+":
+		return Claim{State: Claimed, Record: id, Keys: keys}, nil
+	case v == "":
+		return Claim{State: Spent, Keys: keys}, nil
+	case v == "F":
+		return Claim{State: InFlight, Keys: keys}, nil
+	default:
+		a, err := decode(v)
+		return Claim{State: Answered, Answer: a, Keys: keys}, err
+	}
 }
 
 // Complete implements Store.
 func (r *Redis) Complete(ctx context.Context, c Claim, a Answer, window time.Duration) error {
-	stored, err := completeScript.Run(ctx, r.client, r.keys(c.Keys), c.Owner, encode(c.Owner, a), window.Milliseconds()).Int()
+	names := r.prefixed(c.Record, append([]string{c.Keys.Signed}, c.Keys.Callback...)...)
+	stored, err := completeScript.Run(ctx, r.client, names, c.Record, encode(a), window.Milliseconds()).Int()
 	switch {
 	case err != nil:
 		return fmt.Errorf("redis complete: %w", classify(err))
@@ -150,38 +183,28 @@ func (r *Redis) Complete(ctx context.Context, c Claim, a Answer, window time.Dur
 
 // Release implements Store.
 func (r *Redis) Release(ctx context.Context, c Claim) error {
-	if err := releaseScript.Run(ctx, r.client, r.keys(c.Keys), c.Owner).Err(); err != nil {
+	if err := releaseScript.Run(ctx, r.client, r.prefixed(c.Record, c.Keys.Callback...), c.Record).Err(); err != nil {
 		return fmt.Errorf("redis release: %w", classify(err))
 	}
 	return nil
 }
 
-func encode(owner string, a Answer) string {
-	var b strings.Builder
-	b.Grow(len(owner) + len(a.ContentType) + len(a.Body) + 8)
-	b.WriteString("A" + owner + " " + strconv.Itoa(a.Status) + " " + a.ContentType + "\n")
-	b.Write(a.Body)
-	return b.String()
+func encode(a Answer) string {
+	return "A" + strconv.Itoa(a.Status) + " " + a.ContentType + "\n" + string(a.Body)
 }
 
-func decode(v string) (State, Answer, error) {
-	if strings.HasPrefix(v, "F") {
-		return InFlight, Answer{}, nil
-	}
+func decode(v string) (Answer, error) {
 	head, body, ok := strings.Cut(v, "\n")
-	fields := strings.SplitN(head, " ", 3)
-	if !strings.HasPrefix(v, "A") || !ok || len(fields) != 3 {
-		return Unseen, Answer{}, fmt.Errorf("redis: unexpected value under a replay key")
+	status, ctype, ok2 := strings.Cut(strings.TrimPrefix(head, "A"), " ")
+	code, err := strconv.Atoi(status)
+	if !strings.HasPrefix(v, "A") || !ok || !ok2 || err != nil {
+		return Answer{}, errors.New("redis: unexpected value under a replay record")
 	}
-	status, err := strconv.Atoi(fields[1])
-	if err != nil {
-		return Unseen, Answer{}, fmt.Errorf("redis: unexpected status under a replay key")
-	}
-	return Answered, Answer{Status: status, ContentType: fields[2], Body: []byte(body)}, nil
+	return Answer{Status: code, ContentType: ctype, Body: []byte(body)}, nil
 }
 
-// newOwner is a random claim identifier, unique across replicas.
-func newOwner() string {
+// newRecordID is a random record identifier, unique across replicas.
+func newRecordID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)

@@ -26,34 +26,40 @@ func TestRedisStore(t *testing.T) {
 	testStore(t, newTestRedis(t, srv))
 }
 
-// TestRedisKeys: keys are namespaced and hold no secret; a claim expires
-// with its lease, an answer with the window.
+// TestRedisKeys: keys are namespaced and hold no secret; a callback key
+// expires with its lease, then with the window once answered, and the
+// answer is stored once, in the record.
 func TestRedisKeys(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
 	r := newTestRedis(t, srv)
 	ctx := context.Background()
-	key := Key("plivo-v3", "nonce", "12345678901234567890")
-	c, err := r.Claim(ctx, []string{key}, 17*time.Second)
+	sig, msg := Key("plivo-v2", "signed", "12345678901234567890"), Key("plivo-v2", "/receive_sms", "uuid")
+	c, err := r.Claim(ctx, keysOf(sig, msg), 17*time.Second, 15*time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pttl := func() int {
-		n, _ := strconv.Atoi(strings.TrimPrefix(srv.Do("PTTL", "test:"+key), ":"))
+	pttl := func(k string) int {
+		n, _ := strconv.Atoi(strings.TrimPrefix(srv.Do("PTTL", "test:"+k), ":"))
 		return n
 	}
-	if p := pttl(); p <= 16000 || p > 17000 {
-		t.Errorf("PTTL of a claim = %d ms, want the lease (17 s)", p)
+	if p := pttl(msg); p <= 16000 || p > 17000 {
+		t.Errorf("PTTL of a claimed callback key = %d ms, want the lease (17 s)", p)
+	}
+	if p := pttl("record:" + c.Record); p <= 16000 || p > 17000 {
+		t.Errorf("PTTL of a record in flight = %d ms, want the lease (17 s)", p)
 	}
 	r.Complete(ctx, c, Answer{Status: 200, ContentType: "application/xml", Body: []byte("<Response/>")}, 15*time.Minute)
-	if p := pttl(); p <= 14*60*1000 || p > 15*60*1000 {
-		t.Errorf("PTTL of an answer = %d ms, want the window (15 min)", p)
+	for _, k := range []string{sig, msg, "record:" + c.Record} {
+		if p := pttl(k); p <= 14*60*1000 || p > 15*60*1000 {
+			t.Errorf("PTTL of %s once answered = %d ms, want the window (15 min)", k, p)
+		}
 	}
-	if got := srv.Do("KEYS", "*"); !strings.HasPrefix(got, "*1") {
-		t.Errorf("want exactly one key, got %s", got)
+	if got := srv.Do("KEYS", "*"); !strings.HasPrefix(got, "*3") {
+		t.Errorf("want exactly three keys (signature, message, record), got %s", got)
 	}
-	if strings.Contains(key, "12345678901234567890") || !strings.HasPrefix(key, "plivo-v3:nonce:") {
-		t.Errorf("key %q carries the raw nonce or no scheme", key)
+	if strings.Contains(sig, "12345678901234567890") || !strings.HasPrefix(sig, "plivo-v2:signed:") {
+		t.Errorf("key %q carries the raw value or no scheme", sig)
 	}
 }
 
@@ -66,7 +72,7 @@ func TestRedisOutage(t *testing.T) {
 	ctx := context.Background()
 	srv.Stop()
 	start := time.Now()
-	if _, err := r.Claim(ctx, []string{"k"}, time.Minute); err == nil {
+	if _, err := r.Claim(ctx, keysOf("k"), time.Minute, time.Minute); err == nil {
 		t.Fatal("claim with Redis down succeeded")
 	}
 	if err := r.Ping(ctx); err == nil {
@@ -76,7 +82,7 @@ func TestRedisOutage(t *testing.T) {
 		t.Errorf("failing took %s: the timeouts do not hold", took)
 	}
 	srv.Restart()
-	if c, err := r.Claim(ctx, []string{"k"}, time.Minute); err != nil || c.State != Unseen {
+	if c, err := r.Claim(ctx, keysOf("k"), time.Minute, time.Minute); err != nil || c.State != Claimed {
 		t.Fatalf("after Redis came back: %+v %v", c, err)
 	}
 }
@@ -95,7 +101,7 @@ func TestRedisWrongPassword(t *testing.T) {
 	if !errors.Is(err, ErrRedisAuth) || strings.Contains(err.Error(), "unreachable") || strings.Contains(err.Error(), "wrong-password") {
 		t.Fatalf("Ping = %v; want ErrRedisAuth, without the password", err)
 	}
-	if _, err := r.Claim(context.Background(), []string{"k"}, time.Second); !errors.Is(err, ErrRedisAuth) {
+	if _, err := r.Claim(context.Background(), keysOf("k"), time.Second, time.Second); !errors.Is(err, ErrRedisAuth) {
 		t.Fatalf("Claim = %v; want ErrRedisAuth", err)
 	}
 	good, _ := NewRedis("redis://:right-password@"+srv.Addr+"/0", "test:", 500*time.Millisecond)
