@@ -36,7 +36,7 @@ func TestReplicaKilledMidRequest(t *testing.T) {
 	relay := holdAnswers(t, srv.Addr)
 	t.Parallel()
 	env := []string{"REQUEST_TIMEOUT=1s", "REPLAY_STORE_TIMEOUT=500ms"} // lease: 1s + 500ms + 1s = 2.5s
-	a, _ := startReplica(t, append(env, "REPLAY_STORE=redis://"+relay+"/0"))
+	a, aLog := startReplica(t, append(env, "REPLAY_STORE=redis://"+relay+"/0"))
 	b, bLog := startReplica(t, append(env, "REPLAY_STORE="+srv.URL()))
 
 	form := url.Values{"From": {"14155550100"}, "To": {"14155550111"}, "Text": {"hi"}, "MessageUUID": {"m-killed"}}
@@ -56,9 +56,9 @@ func TestReplicaKilledMidRequest(t *testing.T) {
 
 	go send(a.addr, "1001") // A claims, then hangs storing its answer
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.HasPrefix(srv.Do("DBSIZE"), ":2") { // the signed digest and the MessageUUID
+	for !strings.HasPrefix(srv.Do("DBSIZE"), ":3") { // the signed digest, the MessageUUID and their record
 		if time.Now().After(deadline) {
-			t.Fatalf("A's claim never reached Redis (%s)", srv.Do("DBSIZE"))
+			t.Fatalf("A's claim never reached Redis (%s): %s", srv.Do("DBSIZE"), aLog.String())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -145,8 +145,12 @@ func holdAnswers(t *testing.T, addr string) string {
 				buf := make([]byte, 64<<10)
 				for {
 					n, err := client.Read(buf)
-					if err != nil || bytes.Contains(buf[:n], []byte("<Response")) {
-						return // held: never reaches Redis
+					if err != nil {
+						return
+					}
+					if bytes.Contains(buf[:n], []byte("<Response")) {
+						io.Copy(io.Discard, client) // held until the connection closes: never reaches Redis
+						return
 					}
 					server.Write(buf[:n])
 				}

@@ -58,42 +58,60 @@ func guarded(g *replay.Guard, log *slog.Logger, keys func(*Callback) replay.Keys
 }
 
 // runClaimed runs the handlers with the claim held and their answer held
-// back, then stores the answer and sends it, or releases the claim.
+// back, then stores the answer and sends it. A 5xx, a panic, or an answer
+// that cannot be stored releases the claim first, so that the provider's
+// retry is handled.
 func runClaimed(c *gin.Context, g *replay.Guard, log *slog.Logger, claim replay.Claim) {
 	out := c.Writer
 	held := &heldResponse{ResponseWriter: out, header: http.Header{}}
 	c.Writer = held
-	kept := false
+	release := func() {
+		if err := g.Release(c.Request.Context(), claim); err != nil {
+			log.Error("replay store: release failed; the callback's keys stay in flight until their lease ends", "error", err.Error())
+		}
+	}
+	panicked := true
 	defer func() {
-		c.Writer = out
-		if !kept { // a 5xx, a panic on its way up, or an answer not stored
-			if err := g.Release(c.Request.Context(), claim); err != nil {
-				log.Error("replay store: release failed; the callback's keys stay in flight until their lease ends", "error", err.Error())
-			}
+		if panicked {
+			c.Writer = out
+			release()
 		}
 	}()
 	c.Next()
+	panicked = false
 	c.Writer = out
 	answer := replay.Answer{Status: held.Status(), ContentType: held.header.Get("Content-Type"), Body: held.body.Bytes()}
-	if answer.Status >= 500 || held.body.Len() > maxAnswerBytes {
-		if answer.Status < 500 {
-			log.Error("answer larger than 64 KiB: not kept, not sent", "route", c.FullPath())
-		}
-		abort(c, http.StatusInternalServerError, "internal error: the answer could not be kept")
+	if answer.Status >= 500 { // the handler failed: the provider's retry is handled
+		release()
+		held.sendTo(out)
 		return
 	}
-	switch err := g.Complete(c.Request.Context(), claim, answer); {
+	if status, reason := keep(c, g, log, claim, answer); status != 0 {
+		release()
+		retryLater(c, status, 5, reason)
+		return
+	}
+	held.sendTo(out)
+}
+
+// keep stores answer with the claim's keys; when it cannot, it says what
+// to answer instead (a status and a reason).
+func keep(c *gin.Context, g *replay.Guard, log *slog.Logger, claim replay.Claim, answer replay.Answer) (int, string) {
+	if len(answer.Body) > maxAnswerBytes {
+		log.Error("answer larger than 64 KiB: not kept, not sent", "route", c.FullPath())
+		return http.StatusInternalServerError, "internal error: the answer could not be kept"
+	}
+	err := g.Complete(c.Request.Context(), claim, answer)
+	switch {
+	case err == nil:
+		return 0, ""
 	case errors.Is(err, replay.ErrLost):
 		log.Warn("replay store: the answer came after the claim's lease ran out; not sent, so the retry is handled", "route", c.FullPath())
-		retryLater(c, http.StatusServiceUnavailable, 5, "service unavailable: the request took too long, retry later")
-		return
-	case err != nil:
+		return http.StatusServiceUnavailable, "service unavailable: the request took too long, retry later"
+	default:
 		log.Error("replay store: storing the answer failed; not sent, so the retry is handled", "error", err.Error())
-		retryLater(c, http.StatusServiceUnavailable, 5, "service unavailable: replay store unreachable, retry later")
-		return
+		return http.StatusServiceUnavailable, "service unavailable: replay store unreachable, retry later"
 	}
-	kept = true
-	held.sendTo(out)
 }
 
 func retryLater(c *gin.Context, status, seconds int, reason string) {
