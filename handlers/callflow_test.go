@@ -79,13 +79,13 @@ func TestCallFlow(t *testing.T) {
 		for k, v := range rq.Headers {
 			forged[k] = v
 			if !strings.HasSuffix(k, "Nonce") {
-				forged[k] = "A" + v[1:]
+				forged[k] = map[bool]string{true: "B", false: "A"}[v[0] == 'A'] + v[1:] // another first character
 			}
 		}
 		if w := send(forged); w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), "<Response") {
 			t.Errorf("%s, forged: %d %q", rq.Name, w.Code, w.Body)
 		}
-		for _, handled := range []string{"ivr choice", "call ended", "message status"} {
+		for _, handled := range []string{"ivr choice", "msg=voicemail", "call ended", "message status"} {
 			if strings.Count(logs.String(), handled) != strings.Count(before, handled) {
 				t.Errorf("%s, forged: the handler ran (%q logged)", rq.Name, handled)
 			}
@@ -109,6 +109,7 @@ func TestCallFlow(t *testing.T) {
 	}
 	for _, want := range []string{
 		`msg="ivr choice" call_uuid=c0ffee00-0000-4000-8000-00000000ca11 digits=2`,
+		`msg=voicemail call_uuid=c0ffee00-0000-4000-8000-00000000ca11 recording_url=https://media.example.com/r/7a1e.mp3 duration_s=7`,
 		`msg="call ended" call_uuid=c0ffee00-0000-4000-8000-00000000ca11 duration_s=42 hangup_cause="Normal Hangup"`,
 		`msg="message status" message_uuid=m-5747a4a5 status=delivered`,
 		`msg="callback answered" route=/ivr/choice/ method=POST status=200 call_uuid=c0ffee00-0000-4000-8000-00000000ca11 duration_ms=`,
