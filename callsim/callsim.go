@@ -118,6 +118,7 @@ func (c Call) Run(ctx context.Context) (*Result, error) {
 	}
 	end, err := s.play()
 	if s.HangupURL != "" {
+		s.ending = true // the hangup callback is sent whatever the count
 		if _, herr := s.request("POST", s.HangupURL, s.hangupParams(end)); err == nil {
 			err = herr
 		}
@@ -132,6 +133,7 @@ type session struct {
 	res     *Result
 	seconds int // the call's simulated duration
 	used    int // Digits used
+	ending  bool
 }
 
 // play requests the answer URL and executes documents until the call ends.

@@ -63,7 +63,7 @@ func (s *session) hangupParams(h hangup) url.Values {
 // A GET carries params in its query string (and signs the URL with it), as
 // Plivo does; a POST carries them as a form.
 func (s *session) request(method, rawURL string, params url.Values) ([]byte, error) {
-	if len(s.res.Requests) >= s.MaxRequests {
+	if len(s.res.Requests) >= s.MaxRequests && !s.ending {
 		return nil, fmt.Errorf("%w: the caller hung up after %d requests (a Redirect loop?)", ErrTooLong, s.MaxRequests)
 	}
 	var body io.Reader
