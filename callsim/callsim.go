@@ -91,6 +91,7 @@ type RefusedError struct {
 	Reason      string // the start of the body the server sent
 }
 
+// Error says which request was refused, with the status and the reason.
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("callsim: %s %s was refused: %d %s: %s", e.Method, e.URL, e.Status, http.StatusText(e.Status), e.Reason)
 }

@@ -50,7 +50,7 @@ func run(t *testing.T, f *flow, c Call) (*Result, error) {
 func TestVerbs(t *testing.T) {
 	f := &flow{docs: map[string]string{
 		"/answer": `<Response><Play>https://a.example/hi.mp3</Play><Wait length="2"/>
-			<GetInput action="http://example.com/notify" inputType="dtmf" redirect="false"><Speak>First</Speak></GetInput>
+			<GetInput action="http://example.com/notify" inputType="dtmf" numDigits="2" redirect="false"><Speak>First</Speak></GetInput>
 			<GetInput action="http://example.com/menu?x=1" method="GET" inputType="dtmf"><Speak>Second</Speak></GetInput></Response>`,
 		"/notify":  `ignored`,
 		"/menu":    `<Response><Redirect method="GET">http://example.com/dial</Redirect><Speak>never</Speak></Response>`,
@@ -58,7 +58,7 @@ func TestVerbs(t *testing.T) {
 		"/dialled": `<Response><Record action="http://example.com/vm" fileFormat="wav" finishOnKey="*"/></Response>`,
 		"/vm":      `<Response><Speak>Bye</Speak><Hangup/><Speak>never</Speak></Response>`,
 	}}
-	res, err := run(t, f, Call{Digits: []string{"12", "3"}, DialStatus: "busy"})
+	res, err := run(t, f, Call{Digits: []string{"123", "3"}, DialStatus: "busy"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestVerbs(t *testing.T) {
 		key, want string
 	}{
 		{0, "CallStatus", "ringing"}, {0, "Direction", "inbound"}, {1, "Digits", "12"}, {1, "InputType", "dtmf"},
-		{2, "Digits", "3"}, {4, "DialStatus", "busy"}, {4, "DialRingStatus", "false"}, {4, "DialHangupCause", "USER_BUSY"},
+		{2, "Digits", "3"}, {3, "Event", "Redirect"}, {4, "DialStatus", "busy"}, {4, "DialRingStatus", "false"}, {4, "DialHangupCause", "USER_BUSY"},
 		{4, "DialALegUUID", res.CallUUID}, {4, "DialBLegUUID", ""}, {5, "RecordingDuration", "7"}, {5, "RecordingDurationMs", "7000"},
 		{5, "Digits", "*"}, {6, "CallStatus", "completed"}, {6, "HangupSource", "Answer XML"}, {6, "HangupCauseCode", "4000"},
 	}

@@ -45,9 +45,9 @@ func parse(body []byte) (*document, error) {
 
 // execute runs doc's elements in order. It returns the document that
 // replaces doc (a Redirect, or an action URL's answer), or how the call
-// ended: by <Hangup>, by the caller, or at the end of the document.
-// https://www.plivo.com/docs/voice/xml/hangup: "the call ends anyway once
-// every element has run" is the end of the document.
+// ended: by <Hangup>, by the caller, or at the end of the document (hangup
+// cause 4010, End Of XML Instructions:
+// https://www.plivo.com/docs/voice/troubleshooting/hangup-causes/).
 func (s *session) execute(doc *document) (*document, *hangup, error) {
 	for _, el := range doc.Children {
 		var next *document
@@ -59,11 +59,7 @@ func (s *session) execute(doc *document) (*document, *hangup, error) {
 		case "GetInput":
 			next, end, err = s.getInput(el)
 		case "Redirect":
-			// https://www.plivo.com/docs/voice/xml/redirect/: the URL in the
-			// body, method GET or POST (default POST); its answer replaces
-			// this document.
-			s.say("  redirect  %s", el.text())
-			next, err = s.fetch(el.attr("method", "POST"), el.text(), s.params("in-progress"))
+			next, err = s.redirect(el)
 		case "Dial":
 			next, err = s.dial(el)
 		case "Record":
@@ -85,9 +81,9 @@ func (s *session) execute(doc *document) (*document, *hangup, error) {
 	return nil, &hangupEndOfXML, nil
 }
 
-// prompt plays a Speak, Play or Wait: https://www.plivo.com/docs/voice/xml/speak/,
-// https://www.plivo.com/docs/voice/xml/play/, https://www.plivo.com/docs/voice/xml/wait/
-// (length in seconds, default 1).
+// prompt plays a Speak or a Play (https://plivo.com/docs/voice/xml/audio-output:
+// the text, or the audio file's URL, in the body), or a Wait
+// (https://docs.plivo.com/docs/voice/xml/wait: length in seconds, default 1).
 func (s *session) prompt(el element) {
 	switch el.XMLName.Local {
 	case "Speak":
@@ -103,6 +99,18 @@ func (s *session) prompt(el element) {
 		s.say("  wait  %ds", n)
 		s.seconds += n
 	}
+}
+
+// redirect requests the URL in the body by method (GET or POST, default
+// POST), with the request parameters plus Event=Redirect and CallerName (the
+// caller ID, on a phone call); its answer replaces the document and nothing
+// after the Redirect runs: https://www.plivo.com/docs/voice/xml/redirect/
+func (s *session) redirect(el element) (*document, error) {
+	s.say("  redirect  %s", el.text())
+	p := s.params("in-progress")
+	p.Set("Event", "Redirect")
+	p.Set("CallerName", s.From)
+	return s.fetch(el.attr("method", "POST"), el.text(), p)
 }
 
 // getInput plays the nested prompts and takes the caller's next digits.
@@ -136,6 +144,9 @@ func (s *session) getInput(el element) (*document, *hangup, error) {
 		s.seconds += atoi(el.attr("executionTimeout", "15"))
 		return nil, nil, nil
 	}
+	if n := atoi(el.attr("numDigits", "0")); n > 0 && len(digits) > n {
+		digits = digits[:n] // Plivo stops listening at numDigits
+	}
 	s.say("  ask  → %s", digits)
 	p := s.params("in-progress")
 	p.Set("Digits", digits)
@@ -157,7 +168,7 @@ func (s *session) nextDigits(prompt string) (string, bool) {
 }
 
 // dial prints who is dialled and reports DialStatus to the action URL.
-// https://www.plivo.com/docs/voice/xml/dial/: Number and User nest in it;
+// https://docs.plivo.com/docs/voice/xml/dial: Number and User nest in it;
 // the action URL (method default POST) gets the parameters of
 // https://www.plivo.com/docs/voice/use-cases/dial-status-reporting:
 // DialStatus (completed, busy, failed, timeout, no-answer), DialRingStatus,
@@ -199,7 +210,8 @@ var dialHangupCause = map[string]string{
 }
 
 // record simulates a recording the caller ends with finishOnKey.
-// https://www.plivo.com/docs/voice/xml/record/: the action URL (method
+// https://docs.plivo.com/docs/voice/xml/record ("Parameters sent to the
+// action URL"): the action URL (method
 // default POST) gets RecordUrl, RecordingID, RecordingDuration (seconds),
 // RecordingDurationMs, RecordingStartMs, RecordingEndMs (milliseconds since
 // the epoch) and Digits (the key that ended it); redirect true (the default)
