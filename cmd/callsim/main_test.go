@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,12 +13,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"answerurl/callsim"
 )
 
 // startServer builds the real server and starts it in release mode on
 // loopback, in an empty directory (so it reads no developer's .env). It
 // returns its base URL.
-func startServer(t *testing.T, token string) string {
+func startServer(t *testing.T, token string, env ...string) string {
 	t.Helper()
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "answerurl")
@@ -25,7 +29,7 @@ func startServer(t *testing.T, token string) string {
 	}
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
-	cmd.Env = []string{"GIN_MODE=release", "PORT=0", "PLIVO_AUTH_TOKEN=" + token, "IVR_TRANSFER_NUMBER=14155550199"}
+	cmd.Env = append([]string{"GIN_MODE=release", "PORT=0", "PLIVO_AUTH_TOKEN=" + token, "IVR_TRANSFER_NUMBER=14155550199"}, env...)
 	stdout, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -93,6 +97,31 @@ func asksAndFindsTheToken(t *testing.T, base, token string) {
 	if code != 0 || !strings.Contains(out.String(), "the development server's .dev-token") ||
 		strings.Count(out.String(), "press digits") != 2 || !strings.Contains(out.String(), "Thanks for calling") {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errs.String())
+	}
+}
+
+// TestBehindPublicBaseURL: the release server with PUBLIC_BASE_URL, as
+// behind a tunnel: callsim signs the public URLs, the requests arrive on
+// loopback, and every branch's action URLs are public ones.
+func TestBehindPublicBaseURL(t *testing.T) {
+	const token, public = "public-test-token", "http://calls.example.com"
+	addr := strings.TrimPrefix(startServer(t, token, "PUBLIC_BASE_URL="+public), "http://")
+	tunnel := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		},
+	}}
+	for _, digits := range [][]string{{"1"}, {"2"}, {"3"}, {""}, {"7", "1"}} {
+		res, err := callsim.Call{Client: tunnel, Token: token, AnswerURL: public + "/ivr/", HangupURL: public + "/hangup/",
+			Digits: digits}.Run(context.Background())
+		if err != nil {
+			t.Fatalf("digits %q: %v\n%s", digits, err, strings.Join(res.Lines, "\n"))
+		}
+		for _, rq := range res.Requests {
+			if !strings.HasPrefix(rq.URL, public+"/") || rq.Status != 200 {
+				t.Errorf("digits %q: %s %s %d", digits, rq.Method, rq.URL, rq.Status)
+			}
+		}
 	}
 }
 
