@@ -117,6 +117,9 @@ func (c Call) Run(ctx context.Context) (*Result, error) {
 	if s.DialStatus == "" {
 		s.DialStatus = "completed"
 	}
+	if _, ok := dialHangupCause[s.DialStatus]; !ok {
+		return nil, fmt.Errorf("callsim: DialStatus %q: use completed, busy, failed, timeout or no-answer", s.DialStatus)
+	}
 	end, err := s.play()
 	if s.HangupURL != "" {
 		s.ending = true // the hangup callback is sent whatever the count

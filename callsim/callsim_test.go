@@ -154,3 +154,10 @@ func TestOverTheNetwork(t *testing.T) {
 		t.Fatalf("Run = %+v, %v", res, err)
 	}
 }
+
+// TestBadDialStatus: an outcome Plivo does not report is refused up front.
+func TestBadDialStatus(t *testing.T) {
+	if _, err := (Call{AnswerURL: "http://example.com/", DialStatus: "answered"}).Run(context.Background()); err == nil || !strings.Contains(err.Error(), "no-answer") {
+		t.Fatalf("Run = %v; want an error listing the statuses", err)
+	}
+}
