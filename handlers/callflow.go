@@ -12,14 +12,19 @@ import (
 // What the IVR says. handlers/testdata/plivo-xml, made by Plivo's own XML
 // builder (testdata/gen/callflow.js), holds the documents these make.
 const (
-	ivrMenuPrompt   = "Press 1 to hear a message. Press 2 to be connected to someone. Press 3 to hear this menu again."
+	ivrMenuPrompt   = "Press 1 to hear a message. Press 2 to be connected to someone. Press 3 to leave a message."
 	ivrNoInput      = "We did not get your choice. Goodbye."
 	ivrMessage      = "Thanks for calling. This answer was verified before it was spoken. Goodbye."
 	ivrConnecting   = "Connecting you now."
 	ivrNobody       = "No one is available to take your call."
 	ivrNotAnOption  = "Sorry, that is not an option."
+	ivrLeaveMessage = "Leave a message after the beep, then press the hash key."
+	ivrNoMessage    = "We did not get a message. Goodbye."
+	ivrMessageTaken = "Thanks, your message was recorded. Goodbye."
 	ivrMenuPath     = "/ivr/"
 	ivrChoicePath   = "/ivr/choice/"
+	ivrVoicemail    = "/ivr/voicemail/"
+	ivrMaxMessage   = 60 // seconds a voicemail may last
 	ivrInputTimeout = 10 // seconds GetInput waits for a digit
 	plainText       = "text/plain; charset=utf-8"
 )
@@ -40,8 +45,9 @@ func IVRMenu() gin.HandlerFunc {
 }
 
 // IVRChoice answers the menu's GetInput action URL: 1 speaks a message and
-// hangs up, 2 dials transferNumber (when one is configured), anything else
-// goes back to the menu with <Redirect>. It logs the choice with the call.
+// hangs up, 2 dials transferNumber (when one is configured), 3 records a
+// voicemail whose details go to /ivr/voicemail/, anything else goes back to
+// the menu with <Redirect>. It logs the choice with the call.
 func IVRChoice(transferNumber string, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		form := CallbackFrom(c).Form
@@ -55,9 +61,24 @@ func IVRChoice(transferNumber string, log *slog.Logger) gin.HandlerFunc {
 			answerXML(c, xmlresp.Speak{Text: ivrConnecting}, xmlresp.Dial{Targets: []xmlresp.Verb{xmlresp.Number{Digits: transferNumber}}})
 		case digits == "2":
 			answerXML(c, xmlresp.Speak{Text: ivrNobody}, backToMenu)
+		case digits == "3":
+			answerXML(c, xmlresp.Speak{Text: ivrLeaveMessage},
+				xmlresp.Record{Action: siblingURL(c, ivrVoicemail), Method: "POST", MaxLength: ivrMaxMessage, FinishOnKey: "#"},
+				xmlresp.Speak{Text: ivrNoMessage}, xmlresp.Hangup{})
 		default:
 			answerXML(c, xmlresp.Speak{Text: ivrNotAnOption}, backToMenu)
 		}
+	}
+}
+
+// IVRVoicemail answers the Record action URL of option 3: it logs where
+// the recording is and how long it lasts, thanks the caller and hangs up.
+func IVRVoicemail(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		form := CallbackFrom(c).Form
+		log.Info("voicemail", "call_uuid", form.Get("CallUUID"), "recording_url", form.Get("RecordUrl"),
+			"duration_s", form.Get("RecordingDuration"))
+		answerXML(c, xmlresp.Speak{Text: ivrMessageTaken}, xmlresp.Hangup{})
 	}
 }
 

@@ -1,16 +1,20 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"answerurl/callsim"
 	"answerurl/replay"
 	"answerurl/security"
 )
@@ -79,13 +83,13 @@ func TestCallFlow(t *testing.T) {
 		for k, v := range rq.Headers {
 			forged[k] = v
 			if !strings.HasSuffix(k, "Nonce") {
-				forged[k] = "A" + v[1:]
+				forged[k] = map[bool]string{true: "B", false: "A"}[v[0] == 'A'] + v[1:] // another first character
 			}
 		}
 		if w := send(forged); w.Code != http.StatusForbidden || strings.Contains(w.Body.String(), "<Response") {
 			t.Errorf("%s, forged: %d %q", rq.Name, w.Code, w.Body)
 		}
-		for _, handled := range []string{"ivr choice", "call ended", "message status"} {
+		for _, handled := range []string{"ivr choice", "msg=voicemail", "call ended", "message status"} {
 			if strings.Count(logs.String(), handled) != strings.Count(before, handled) {
 				t.Errorf("%s, forged: the handler ran (%q logged)", rq.Name, handled)
 			}
@@ -109,6 +113,7 @@ func TestCallFlow(t *testing.T) {
 	}
 	for _, want := range []string{
 		`msg="ivr choice" call_uuid=c0ffee00-0000-4000-8000-00000000ca11 digits=2`,
+		`msg=voicemail call_uuid=c0ffee00-0000-4000-8000-00000000ca11 recording_url=https://media.example.com/r/7a1e.mp3 duration_s=7`,
 		`msg="call ended" call_uuid=c0ffee00-0000-4000-8000-00000000ca11 duration_s=42 hangup_cause="Normal Hangup"`,
 		`msg="message status" message_uuid=m-5747a4a5 status=delivered`,
 		`msg="callback answered" route=/ivr/choice/ method=POST status=200 call_uuid=c0ffee00-0000-4000-8000-00000000ca11 duration_ms=`,
@@ -138,5 +143,80 @@ func TestCallFlowWithoutTransferNumber(t *testing.T) {
 	w := c.do(t, h)
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `action="https://abc.ngrok-free.app/hooks/ivr/choice/"`) {
 		t.Fatalf("menu behind PUBLIC_BASE_URL: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestIVRWithCallSim walks every branch of /ivr/ with the call simulator,
+// through the real router with a replay guard, as Plivo would play the call:
+// on the host the request arrives at, and behind PUBLIC_BASE_URL.
+func TestIVRWithCallSim(t *testing.T) {
+	const transfer = "14155550199"
+	menu := []string{ivrMenuPrompt}
+	tests := []struct {
+		name     string
+		digits   []string
+		transfer string
+		said     []string
+		dialled  []string
+		paths    []string // the path of each request
+		logged   string
+	}{
+		{"1: a message", []string{"1"}, transfer, append(menu, ivrMessage), nil,
+			[]string{"/ivr/", "/ivr/choice/", "/hangup/"}, `digits=1`},
+		{"2: connected", []string{"2"}, transfer, append(menu, ivrConnecting), []string{transfer},
+			[]string{"/ivr/", "/ivr/choice/", "/hangup/"}, `digits=2`},
+		{"2: nobody to connect, back to the menu, then the caller hangs up", []string{"2"}, "", append(menu, ivrNobody, ivrMenuPrompt), nil,
+			[]string{"/ivr/", "/ivr/choice/", "/ivr/", "/hangup/"}, `digits=2`},
+		{"3: a voicemail", []string{"3"}, transfer, append(menu, ivrLeaveMessage, ivrMessageTaken), nil,
+			[]string{"/ivr/", "/ivr/choice/", "/ivr/voicemail/", "/hangup/"}, `msg=voicemail`},
+		{"no input", []string{""}, transfer, append(menu, ivrNoInput), nil,
+			[]string{"/ivr/", "/hangup/"}, `hangup_cause="Normal Hangup" hangup_source="Answer XML"`},
+		{"not an option", []string{"7", "1"}, transfer, append(menu, ivrNotAnOption, ivrMenuPrompt, ivrMessage), nil,
+			[]string{"/ivr/", "/ivr/choice/", "/ivr/", "/ivr/choice/", "/hangup/"}, `digits=7`},
+	}
+	for _, origin := range []string{"http://example.com", "https://abc.ngrok-free.app"} {
+		for _, tt := range tests {
+			t.Run(origin+" "+tt.name, func(t *testing.T) {
+				h, logs := testRouter(t, func(o *Options) {
+					o.IVRTransferNumber = tt.transfer
+					o.Replay = &replay.Guard{Store: replay.NewMemory(1000), Window: time.Minute, Lease: 20 * time.Second}
+					if strings.HasPrefix(origin, "https") {
+						o.PublicURL.Base, _ = security.ParseBaseURL(origin)
+					}
+				})
+				res, err := callsim.Call{Handler: h, Token: token, AnswerURL: origin + "/ivr/", HangupURL: origin + "/hangup/",
+					Digits: tt.digits}.Run(context.Background())
+				if err != nil {
+					t.Fatalf("%v\n%s", err, strings.Join(res.Lines, "\n"))
+				}
+				if !slices.Equal(res.Said, tt.said) || !slices.Equal(res.Dialled, tt.dialled) {
+					t.Errorf("said %q, dialled %q\nwant %q, %q", res.Said, res.Dialled, tt.said, tt.dialled)
+				}
+				var paths []string
+				for _, rq := range res.Requests {
+					paths = append(paths, strings.TrimPrefix(rq.URL, origin))
+				}
+				if !slices.Equal(paths, tt.paths) {
+					t.Errorf("requests %q, want %q", paths, tt.paths)
+				}
+				if !strings.Contains(logs.String(), tt.logged) || !strings.Contains(logs.String(), `msg="call ended" call_uuid=`+res.CallUUID) {
+					t.Errorf("log lacks %q or the call's end:\n%s", tt.logged, logs)
+				}
+			})
+		}
+	}
+}
+
+// TestIVRWrongToken: a call signed with another token is refused at the
+// answer URL, and the error carries the 403 and the server's reason.
+func TestIVRWrongToken(t *testing.T) {
+	h, _ := testRouter(t, nil)
+	res, err := callsim.Call{Handler: h, Token: "not-the-token", AnswerURL: "http://example.com/ivr/", Digits: []string{"1"}}.Run(context.Background())
+	var refused *callsim.RefusedError
+	if !errors.As(err, &refused) || refused.Status != http.StatusForbidden || !strings.Contains(refused.Reason, "signature") {
+		t.Fatalf("Run = %v; want a RefusedError with 403 and the reason", err)
+	}
+	if len(res.Said) != 0 || len(res.Requests) != 1 {
+		t.Errorf("said %q after %d requests; want nothing after one", res.Said, len(res.Requests))
 	}
 }

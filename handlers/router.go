@@ -80,6 +80,7 @@ func NewRouter(o Options) (*Router, error) {
 	// A call flow: a menu, its GetInput action URL, and the call's hangup URL.
 	r.Voice("/ivr", IVRMenu())
 	r.Voice("/ivr/choice", IVRChoice(o.IVRTransferNumber, o.Log))
+	r.Voice("/ivr/voicemail", IVRVoicemail(o.Log))
 	r.Voice("/hangup", Hangup(o.Log), ByParams("CallUUID")) // Plivo sends one hangup per call
 	r.Message("/message_status", MessageStatus(o.Log), ByParams("MessageUUID", "Status"))
 	if err := r.twilioRoutes(o); err != nil {

@@ -1,6 +1,6 @@
 // Package xmlresp builds the XML documents that telephony providers expect in
 // answer to a webhook: Plivo XML (the verbs a first call flow uses: Speak,
-// Play, Wait, GetInput, Redirect, Dial with Number and User, Hangup, and
+// Play, Wait, GetInput, Redirect, Dial with Number and User, Record, Hangup, and
 // Message) and TwiML/LaML (Say, Message). Each verb checks its attributes
 // against the provider's documented values, and [Render] returns an error
 // rather than a document the provider would reject. Text and attributes are

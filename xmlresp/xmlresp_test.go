@@ -182,6 +182,16 @@ func TestCallFlowVerbs(t *testing.T) {
 		{"dial nesting a Speak", Dial{Targets: []Verb{speak}}, ""},
 		{"dial several numbers in one", Dial{Targets: []Verb{Number{Digits: "14155550100<14155550101"}}}, ""},
 		{"user not SIP", Dial{Targets: []Verb{User{SIP: "alice"}}}, ""},
+		{"record", Record{Action: "https://a.example/vm/", Method: "POST", FileFormat: "wav", NoRedirect: true, Timeout: 5,
+			MaxLength: 120, FinishOnKey: "*", PlayBeep: new(bool)},
+			`<Record action="https://a.example/vm/" method="POST" fileFormat="wav" redirect="false" timeout="5" maxLength="120" finishOnKey="*" playBeep="false"/>`},
+		{"record, Plivo's defaults", Record{}, `<Record/>`},
+		{"record a relative action", Record{Action: "/vm/"}, ""},
+		{"record ogg", Record{FileFormat: "ogg"}, ""},
+		{"record maxLength 1", Record{MaxLength: 1}, ""},
+		{"record negative timeout", Record{Timeout: -1}, ""},
+		{"record finishOnKey two keys", Record{FinishOnKey: "#*"}, ""},
+		{"record finishOnKey a letter", Record{FinishOnKey: "a"}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,7 +46,7 @@ doc('speak', (r) => r.addSpeak('Hello, from Plivo', { loop: 3 }));
 doc('receive_sms', (r) => r.addMessage('Thanks, we got your message.', { src: '14155550111', dst: '14155550100', type: 'sms' }));
 doc('ivr', (r) => {
   const input = r.addGetInput({ action: base + '/ivr/choice/', method: 'POST', inputType: 'dtmf', executionTimeout: 10, numDigits: 1 });
-  input.addSpeak('Press 1 to hear a message. Press 2 to be connected to someone. Press 3 to hear this menu again.');
+  input.addSpeak('Press 1 to hear a message. Press 2 to be connected to someone. Press 3 to leave a message.');
   r.addSpeak('We did not get your choice. Goodbye.');
   r.addHangup();
 });
@@ -61,6 +61,16 @@ doc('ivr_choice_2', (r) => {
 doc('ivr_choice_2_nobody', (r) => {
   r.addSpeak('No one is available to take your call.');
   r.addRedirect(base + '/ivr/', { method: 'POST' });
+});
+doc('ivr_choice_3', (r) => {
+  r.addSpeak('Leave a message after the beep, then press the hash key.');
+  r.addRecord({ action: base + '/ivr/voicemail/', method: 'POST', maxLength: 60, finishOnKey: '#' });
+  r.addSpeak('We did not get a message. Goodbye.');
+  r.addHangup();
+});
+doc('ivr_voicemail', (r) => {
+  r.addSpeak('Thanks, your message was recorded. Goodbye.');
+  r.addHangup();
 });
 doc('ivr_choice_other', (r) => {
   r.addSpeak('Sorry, that is not an option.');
@@ -101,7 +111,9 @@ v3('menu, GET', 'GET', '/ivr/?' + q, {}, 'ivr');
 v3('menu, no trailing slash', 'POST', '/ivr', { ...call, CallStatus: 'ringing' }, 'ivr');
 v3('choice 1', 'POST', '/ivr/choice/', { ...call, Digits: '1' }, 'ivr_choice_1');
 v3('choice 2', 'POST', '/ivr/choice/', { ...call, Digits: '2' }, 'ivr_choice_2');
-v3('choice 3', 'POST', '/ivr/choice/', { ...call, Digits: '3' }, 'ivr_choice_other');
+v3('choice 3', 'POST', '/ivr/choice/', { ...call, Digits: '3' }, 'ivr_choice_3');
+v3('choice 9', 'POST', '/ivr/choice/', { ...call, Digits: '9' }, 'ivr_choice_other');
+v3('voicemail', 'POST', '/ivr/voicemail/', { ...call, RecordUrl: 'https://media.example.com/r/7a1e.mp3', RecordingID: '7a1e', RecordingDuration: '7', RecordingDurationMs: '7000', Digits: '#' }, 'ivr_voicemail');
 v3('no choice', 'POST', '/ivr/choice/', { ...call }, 'ivr_choice_other');
 v3('hangup', 'POST', '/hangup/', { ...call, CallStatus: 'completed', Duration: '42', HangupCauseName: 'Normal Hangup', HangupSource: 'Caller' }, 'ok');
 const status = { MessageUUID: 'm-5747a4a5', From: '14155550111', To: '14155550100', ErrorCode: '' };

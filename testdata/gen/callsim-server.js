@@ -1,0 +1,75 @@
+// callsim-server.js is a small call flow written with Plivo's own SDK (the
+// plivo npm package, version pinned in package.json): its documents are
+// built with plivo.Response(), and every callback is verified with
+// plivo.validateV3Signature before it is answered. callsim's tests walk it
+// (callsim/sdk_test.go), so that every request the simulator signs is one
+// Plivo's SDK accepts.
+//
+//   cd testdata/gen && npm ci && node callsim-server.js TOKEN
+//
+// It listens on a free loopback port and prints "listening PORT", then one
+// line per callback: "verified METHOD PATH" or "refused METHOD PATH". A
+// refused callback is answered 403. It exits when stdin closes.
+'use strict';
+const http = require('http');
+const querystring = require('querystring');
+const plivo = require('plivo');
+
+const token = process.argv[2];
+let base = '';
+
+// The flow: a menu (GetInput, POST action with a query string), a Redirect
+// by GET, a Dial with an action, a Record with an action, a Hangup.
+function answer(path) {
+  const r = new plivo.Response();
+  switch (path) {
+    case '/answer': {
+      const input = r.addGetInput({ action: base + '/choice?menu=main', method: 'POST', inputType: 'dtmf', numDigits: 1 });
+      input.addSpeak('Press 1 to be connected.');
+      r.addSpeak('Goodbye.');
+      break;
+    }
+    case '/choice':
+      r.addSpeak('Connecting you.');
+      r.addRedirect(base + '/connect?from=menu', { method: 'GET' });
+      break;
+    case '/connect':
+      r.addDial({ action: base + '/dialled', method: 'POST' }).addNumber('14155550199');
+      break;
+    case '/dialled':
+      r.addSpeak('Leave a message.');
+      r.addRecord({ action: base + '/recorded', method: 'POST', maxLength: 30, finishOnKey: '#' });
+      break;
+    case '/recorded':
+      r.addSpeak('Thanks. Goodbye.');
+      r.addHangup();
+      break;
+  }
+  return r.toXML();
+}
+
+const server = http.createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk) => { body += chunk; });
+  req.on('end', () => {
+    const url = base + req.url;
+    const path = req.url.split('?')[0];
+    const params = req.method === 'POST' ? querystring.parse(body) : {};
+    const ok = plivo.validateV3Signature(req.method, url, req.headers['x-plivo-signature-v3-nonce'] || '',
+      token, req.headers['x-plivo-signature-v3'] || '', params);
+    console.log(`${ok ? 'verified' : 'refused'} ${req.method} ${path}`);
+    if (!ok) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' });
+      res.end('invalid signature (plivo.validateV3Signature)\n');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/xml' });
+    res.end(path === '/hangup' ? 'ok' : answer(path));
+  });
+});
+server.listen(0, '127.0.0.1', () => {
+  base = `http://127.0.0.1:${server.address().port}`;
+  console.log(`listening ${server.address().port}`);
+});
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
