@@ -1,5 +1,5 @@
 // Package callback holds the parameters providers send to answer URLs, for
-// the tools that imitate them (cmd/webhook-send, cmd/loadgen).
+// the tools and tests that imitate them (cmd/webhook-send, benchmarks).
 package callback
 
 import "net/url"
