@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
 )
@@ -132,7 +133,7 @@ func TestCallFlowWithoutTransferNumber(t *testing.T) {
 	if w := c.do(t, h); w.Code != 200 || w.Body.String() != plivoXML(t, "ivr_choice_2_nobody") {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
-	base, _ := security.ParseBaseURL("https://abc.ngrok-free.app/hooks")
+	base, _ := publicurl.ParseBaseURL("https://abc.ngrok-free.app/hooks")
 	h, _ = testRouter(t, func(o *Options) { o.PublicURL.Base = base })
 	c = call{method: "GET", target: "http://localhost:8080/ivr", signedURL: "https://abc.ngrok-free.app/hooks/ivr"}
 	w := c.do(t, h)

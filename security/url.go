@@ -32,21 +32,20 @@ func splitURL(raw string) (base, rawQuery string, err error) {
 }
 
 // firstMatch calls match with msg, a signed string that starts with base,
-// the URL as rebuilt, and then with each of base's other spellings (see
-// [equivalentBases]) in place of base, until match accepts one, which it
-// returns. The other spellings are made only when base fails, and msg is
-// not copied for them: match hashes the spelling, then the rest of msg.
-func firstMatch(base string, msg []byte, match func(spelling string, rest []byte) bool) (Signed, bool) {
-	if match("", msg) {
-		return Signed{rest: msg}, true
+// the URL as rebuilt, and then with msg starting with each of base's other
+// spellings (see equivalentBases) instead, until match accepts one, which it
+// returns. The other spellings are made only when base fails.
+func firstMatch(base string, msg []byte, match func(msg []byte) bool) (Signed, bool) {
+	if match(msg) {
+		return msg, true
 	}
 	rest := msg[len(base):]
 	for _, other := range equivalentBases(base)[1:] {
-		if match(other, rest) {
-			return Signed{spelling: other, rest: rest}, true
+		if msg := append([]byte(other), rest...); match(msg) {
+			return msg, true
 		}
 	}
-	return Signed{}, false
+	return nil, false
 }
 
 // equivalentBases lists base, then the other spellings of it that name the
@@ -104,6 +103,22 @@ func hasPort(host string) bool {
 	return strings.Contains(host, ":")
 }
 
+// validHost reports whether h can be a URL's host (and port): not empty, no
+// white space, control characters or URL delimiters.
+func validHost(h string) bool {
+	if h == "" || len(h) > 255 {
+		return false
+	}
+	for _, c := range []byte(h) {
+		switch {
+		case c <= ' ', c == 0x7f, c == '/', c == '?', c == '#', c == '@', c == '\\':
+			return false
+		}
+	}
+	return true
+}
+
+// clip cuts s to at most n bytes, for quoting input in an error.
 func clip(s string, n int) string {
 	if len(s) > n {
 		return s[:n]
