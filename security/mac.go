@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"encoding/base64"
 	"hash"
+	"net/http"
 	"slices"
 	"strings"
 )
@@ -28,19 +29,21 @@ func matches(newHash func() hash.Hash, keys []string, msg []byte, sigs [][]byte)
 	return false
 }
 
-// decodeSignatures reads signature header values: a header may hold several
-// comma-separated base64 signatures, and appear more than once. It returns
-// the decoded signatures and how many non-blank ones there were; one that
-// is not base64 counts, but can match nothing.
-func decodeSignatures(values []string) (sigs [][]byte, n int) {
-	for _, v := range values {
-		for sig := range strings.SplitSeq(v, ",") {
-			if sig = strings.TrimSpace(sig); sig == "" {
-				continue
-			}
-			n++
-			if b, err := base64.StdEncoding.DecodeString(sig); err == nil {
-				sigs = append(sigs, b)
+// signatures decodes the signatures in h's headers names (canonical): a
+// header may hold several comma-separated base64 signatures, and appear
+// more than once. n counts the non-blank ones; one that is not base64
+// counts, but can match nothing.
+func signatures(h http.Header, names ...string) (sigs [][]byte, n int) {
+	for _, name := range names {
+		for _, v := range h[name] {
+			for sig := range strings.SplitSeq(v, ",") {
+				if sig = strings.TrimSpace(sig); sig == "" {
+					continue
+				}
+				n++
+				if b, err := base64.StdEncoding.DecodeString(sig); err == nil {
+					sigs = append(sigs, b)
+				}
 			}
 		}
 	}

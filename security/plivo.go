@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Headers of Plivo's V3 signature, sent on voice callbacks (answer_url,
@@ -192,21 +193,15 @@ type plivoHeaders struct {
 
 // read checks and reads the scheme's headers.
 func (p plivoScheme) read(h http.Header) (plivoHeaders, error) {
-	var ph plivoHeaders
-	var n1, n2 int
-	ph.account, n1 = decodeSignatures(h[p.signature])
-	ph.main, n2 = decodeSignatures(h[p.mainSignature])
-	ph.count = n1 + n2
-	if ph.count == 0 {
+	account, n1 := signatures(h, p.signature)
+	main, n2 := signatures(h, p.mainSignature)
+	ph := plivoHeaders{account: account, main: main, count: n1 + n2, nonce: h.Get(p.nonce)}
+	switch {
+	case ph.count == 0:
 		return ph, fmt.Errorf("%w: expected %s or %s", ErrNoSignature, p.signature, p.mainSignature)
-	}
-	if nonce := h[p.nonce]; len(nonce) > 0 {
-		ph.nonce = nonce[0]
-	}
-	if ph.nonce == "" {
+	case ph.nonce == "":
 		return ph, fmt.Errorf("%w: %s is missing or empty", ErrNoNonce, p.nonce)
-	}
-	if !validNonce(ph.nonce) {
+	case !validNonce(ph.nonce):
 		return ph, fmt.Errorf("%w: %s must be 1 to %d ASCII letters and digits", ErrBadNonce, p.nonce, maxNonceLength)
 	}
 	return ph, nil
@@ -244,13 +239,7 @@ const maxNonceLength = 64
 // holding '/' or '.' would let the same signed string be cut into another
 // request and another nonce. A nonce with neither leaves one way to cut it.
 func validNonce(nonce string) bool {
-	if nonce == "" || len(nonce) > maxNonceLength {
-		return false
-	}
-	for _, c := range []byte(nonce) {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
-			return false
-		}
-	}
-	return true
+	return nonce != "" && len(nonce) <= maxNonceLength && !strings.ContainsFunc(nonce, func(c rune) bool {
+		return !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z')
+	})
 }

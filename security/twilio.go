@@ -105,16 +105,11 @@ func newTwilioScheme(keys []string, keepOrder bool, headers ...string) (twilioSc
 
 // read returns the decoded signatures of h's signature headers.
 func (t twilioScheme) read(h http.Header) ([][]byte, error) {
-	var all [][]byte
-	count := 0
-	for _, name := range t.headers {
-		sigs, n := decodeSignatures(h[name])
-		all, count = append(all, sigs...), count+n
-	}
-	if count == 0 {
+	sigs, n := signatures(h, t.headers...)
+	if n == 0 {
 		return nil, fmt.Errorf("%w: expected %s", ErrNoSignature, strings.Join(t.headers, " or "))
 	}
-	return all, nil
+	return sigs, nil
 }
 
 // CheckHeaders reports whether h holds a signature.

@@ -60,8 +60,11 @@ func equivalentBases(base string) []string {
 		host, path = rest[:i], rest[i:]
 	}
 	hosts := []string{host}
-	if other := toggleDefaultPort(scheme, host); other != "" {
-		hosts = append(hosts, other)
+	port := map[string]string{"https": ":443", "http": ":80"}[scheme] // splitURL allows no other scheme
+	if strings.HasSuffix(host, port) {
+		hosts = append(hosts, strings.TrimSuffix(host, port))
+	} else if !hasPort(host) {
+		hosts = append(hosts, host+port)
 	}
 	paths := []string{path}
 	switch path {
@@ -79,21 +82,6 @@ func equivalentBases(base string) []string {
 	return out
 }
 
-// toggleDefaultPort adds the scheme's default port to host, or removes it.
-// It returns "" when host has another, explicit port: a different resource.
-func toggleDefaultPort(scheme, host string) string {
-	def := map[string]string{"https": ":443", "http": ":80"}[scheme]
-	switch {
-	case def == "":
-		return ""
-	case strings.HasSuffix(host, def):
-		return strings.TrimSuffix(host, def)
-	case hasPort(host):
-		return ""
-	}
-	return host + def
-}
-
 // hasPort reports whether host (a name, an IPv4 or a bracketed IPv6 address)
 // carries an explicit port.
 func hasPort(host string) bool {
@@ -106,22 +94,9 @@ func hasPort(host string) bool {
 // validHost reports whether h can be a URL's host (and port): not empty, no
 // white space, control characters or URL delimiters.
 func validHost(h string) bool {
-	if h == "" || len(h) > 255 {
-		return false
-	}
-	for _, c := range []byte(h) {
-		switch {
-		case c <= ' ', c == 0x7f, c == '/', c == '?', c == '#', c == '@', c == '\\':
-			return false
-		}
-	}
-	return true
+	return h != "" && len(h) <= 255 && !strings.ContainsAny(h, "/?#@\\") &&
+		!strings.ContainsFunc(h, func(c rune) bool { return c <= ' ' || c == 0x7f })
 }
 
 // clip cuts s to at most n bytes, for quoting input in an error.
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
+func clip(s string, n int) string { return s[:min(len(s), n)] }
