@@ -18,12 +18,12 @@ type Diagnosis struct {
 	Hint string
 }
 
-// Diagnose tries the usual suspects of a mismatch on r, a request that failed
-// verification with [security.ErrMismatch] at res.URL, the URL res resolved:
-// the URL with and without a trailing slash, http for https and back,
-// without its port, and the forwarded host instead of Host and back. It
-// reports the first spelling that v would have accepted and the setting that
-// makes the server rebuild it. r itself is not changed.
+// Diagnose tries the usual suspects of a mismatch on r, a request that v
+// refused with [security.ErrMismatch] at res.URL (which r.URL holds): the
+// URL with and without a trailing slash, http for https and back, without
+// its port, and the forwarded host instead of Host and back. It reports the
+// first spelling that v would have accepted and the setting that makes the
+// server rebuild it, from where res says each part came. r is not changed.
 func Diagnose(v security.Verifier, r *security.Request, res ResolvedURL) Diagnosis {
 	scheme, rest, ok := strings.Cut(r.URL, "://")
 	if !ok {
