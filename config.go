@@ -14,7 +14,7 @@ import (
 	"github.com/joho/godotenv"
 
 	"answerurl/handlers"
-	"answerurl/security"
+	"answerurl/publicurl"
 	"answerurl/xmlresp"
 )
 
@@ -118,7 +118,7 @@ func (c *Config) loadServer(getenv func(string) string) error {
 	}
 	if s := getenv("PUBLIC_BASE_URL"); s != "" {
 		c.publicBaseURLInput = s
-		u, err := security.ParseBaseURL(s)
+		u, err := publicurl.ParseBaseURL(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("PUBLIC_BASE_URL: %w", err))
 		}
@@ -126,7 +126,7 @@ func (c *Config) loadServer(getenv func(string) string) error {
 	} else if c.Release {
 		c.Warnings = append(c.Warnings, "PUBLIC_BASE_URL is not set: the Host header (or X-Forwarded-Host from a trusted proxy) decides which URL is verified, so a callback the same token signed for another of your hosts is accepted here; set PUBLIC_BASE_URL to the URL Plivo calls, e.g. https://answer.example.com")
 	}
-	proxies, err := security.ParseTrustedProxies(or(getenv("TRUSTED_PROXIES"), defaultTrustedProxy))
+	proxies, err := publicurl.ParseTrustedProxies(or(getenv("TRUSTED_PROXIES"), defaultTrustedProxy))
 	if err != nil {
 		errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"answerurl/handlers"
+	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
 )
@@ -166,7 +167,7 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 	}
 	handler, err := handlers.NewRouter(handlers.Options{
 		Plivo:                 security.PlivoTokens{AuthTokens: cfg.AuthTokens, MainAccountTokens: cfg.MainAccountTokens},
-		PublicURL:             security.PublicURL{Base: cfg.PublicBaseURL, TrustedProxies: cfg.TrustedProxies},
+		PublicURL:             publicurl.PublicURL{Base: cfg.PublicBaseURL, TrustedProxies: cfg.TrustedProxies},
 		MaxBodyBytes:          cfg.MaxBodyBytes,
 		Speak:                 cfg.Speak,
 		SMSReply:              cfg.SMSReply,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
 	"answerurl/xmlresp"
@@ -23,7 +24,7 @@ func benchRouter(b *testing.B) *Router {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h, err := NewRouter(Options{
 		Plivo:     security.PlivoTokens{AuthTokens: []string{token}},
-		PublicURL: security.PublicURL{TrustedProxies: security.Loopback},
+		PublicURL: publicurl.PublicURL{TrustedProxies: publicurl.Loopback},
 		Speak:     xmlresp.Speak{Text: "Hello, from Plivo", Loop: xmlresp.Loop(3)},
 		SMSReply:  "Thanks",
 		Replay:    &replay.Guard{Store: replay.NewMemory(1 << 30), Window: time.Minute, Lease: 17 * time.Second},

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"answerurl/callsim"
+	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
 )
@@ -137,7 +138,7 @@ func TestCallFlowWithoutTransferNumber(t *testing.T) {
 	if w := c.do(t, h); w.Code != 200 || w.Body.String() != plivoXML(t, "ivr_choice_2_nobody") {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
-	base, _ := security.ParseBaseURL("https://abc.ngrok-free.app/hooks")
+	base, _ := publicurl.ParseBaseURL("https://abc.ngrok-free.app/hooks")
 	h, _ = testRouter(t, func(o *Options) { o.PublicURL.Base = base })
 	c = call{method: "GET", target: "http://localhost:8080/ivr", signedURL: "https://abc.ngrok-free.app/hooks/ivr"}
 	w := c.do(t, h)
@@ -181,7 +182,7 @@ func TestIVRWithCallSim(t *testing.T) {
 					o.IVRTransferNumber = tt.transfer
 					o.Replay = &replay.Guard{Store: replay.NewMemory(1000), Window: time.Minute, Lease: 20 * time.Second}
 					if strings.HasPrefix(origin, "https") {
-						o.PublicURL.Base, _ = security.ParseBaseURL(origin)
+						o.PublicURL.Base, _ = publicurl.ParseBaseURL(origin)
 					}
 				})
 				res, err := callsim.Call{Handler: h, Token: token, AnswerURL: origin + "/ivr/", HangupURL: origin + "/hangup/",

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"answerurl/publicurl"
 	"answerurl/security"
 )
 
@@ -80,7 +81,7 @@ func sendSigned(t *testing.T, proxyURL, path, signedURL, tok string) (int, strin
 // the setting that fixes it; each fix is then accepted.
 func TestBehindProxy(t *testing.T) {
 	public := "https://" + publicHost + "/speak/"
-	base, _ := security.ParseBaseURL("https://" + publicHost)
+	base, _ := publicurl.ParseBaseURL("https://" + publicHost)
 	tests := []struct {
 		name           string
 		change         func(*Options)
@@ -93,7 +94,7 @@ func TestBehindProxy(t *testing.T) {
 	}{
 		{name: "ngrok's agent on loopback works out of the box", forwardHeaders: true,
 			path: "/speak/", signed: public, want: 200},
-		{name: "proxy not trusted", change: func(o *Options) { o.PublicURL.TrustedProxies, _ = security.ParseTrustedProxies("10.0.0.5") },
+		{name: "proxy not trusted", change: func(o *Options) { o.PublicURL.TrustedProxies, _ = publicurl.ParseTrustedProxies("10.0.0.5") },
 			forwardHeaders: true, path: "/speak/", signed: public, want: 403,
 			wantLog: []string{"would_verify=" + public, "trust the proxy at 127.0.0.1 with TRUSTED_PROXIES",
 				`scheme_from="plain HTTP connection"`, "trusted_peer=false", "param_keys=CallUUID,From,To",
@@ -102,7 +103,7 @@ func TestBehindProxy(t *testing.T) {
 			wantLog: []string{"would_verify=" + public, "set PUBLIC_BASE_URL=https://" + publicHost}},
 		{name: "the fix: PUBLIC_BASE_URL", change: func(o *Options) { o.PublicURL.Base = base },
 			forwardHeaders: false, path: "/speak/", signed: public, want: 200},
-		{name: "PUBLIC_BASE_URL set to another host", change: func(o *Options) { o.PublicURL.Base, _ = security.ParseBaseURL("https://old.ngrok-free.app") },
+		{name: "PUBLIC_BASE_URL set to another host", change: func(o *Options) { o.PublicURL.Base, _ = publicurl.ParseBaseURL("https://old.ngrok-free.app") },
 			forwardHeaders: true, path: "/speak/", signed: public, want: 403,
 			wantLog: []string{"PUBLIC_BASE_URL does not match the URL the provider calls: set PUBLIC_BASE_URL=https://" + publicHost}},
 		{name: "proxy adds a trailing slash", forwardHeaders: true, rewritePath: func(p string) string { return p + "/" },
@@ -162,11 +163,11 @@ func TestTroubleshootingTable(t *testing.T) {
 	}
 	scenarios := map[string]scenario{
 		"trust the proxy at 127.0.0.1 with TRUSTED_PROXIES": {
-			change: func(o *Options) { o.PublicURL.TrustedProxies, _ = security.ParseTrustedProxies("10.0.0.5") }, tweak: forward},
+			change: func(o *Options) { o.PublicURL.TrustedProxies, _ = publicurl.ParseTrustedProxies("10.0.0.5") }, tweak: forward},
 		"the provider signed https:// but the server rebuilt http://": {
 			tweak: func(pr *httputil.ProxyRequest) { pr.Out.Host = publicHost }},
 		"PUBLIC_BASE_URL does not match the URL the provider calls": {
-			change: func(o *Options) { o.PublicURL.Base, _ = security.ParseBaseURL("https://old.ngrok-free.app") }, tweak: forward},
+			change: func(o *Options) { o.PublicURL.Base, _ = publicurl.ParseBaseURL("https://old.ngrok-free.app") }, tweak: forward},
 		"signed the path /speak but the request came to /speak/": {tweak: func(pr *httputil.ProxyRequest) {
 			forward(pr)
 			pr.Out.URL.Path += "/"

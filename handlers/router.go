@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
 	"answerurl/xmlresp"
@@ -19,7 +20,7 @@ import (
 // Options configures [NewRouter].
 type Options struct {
 	Plivo        security.PlivoTokens
-	PublicURL    security.PublicURL
+	PublicURL    publicurl.PublicURL
 	MaxBodyBytes int64         // zero: DefaultMaxBodyBytes
 	Speak        xmlresp.Speak // the answer of /speak/
 	SMSReply     string        // the text sent back by /receive_sms/

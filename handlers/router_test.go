@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"answerurl/publicurl"
 	"answerurl/security"
 	"answerurl/xmlresp"
 )
@@ -55,7 +56,7 @@ func testRouter(t testing.TB, change func(*Options)) (*Router, *syncBuffer) {
 	logs := &syncBuffer{}
 	o := Options{
 		Plivo:     security.PlivoTokens{AuthTokens: []string{"old-token", token}, MainAccountTokens: []string{mainToken}},
-		PublicURL: security.PublicURL{TrustedProxies: security.Loopback},
+		PublicURL: publicurl.PublicURL{TrustedProxies: publicurl.Loopback},
 		Speak:     xmlresp.Speak{Text: "Hello, from Plivo", Loop: xmlresp.Loop(3)},
 		SMSReply:  "Thanks, we got your message.",
 		Log:       slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -255,7 +256,7 @@ func mustV2(t *testing.T, tok, u string) string {
 func TestPublicURL(t *testing.T) {
 	public := "https://abc.ngrok-free.app/speak/"
 	forwarded := map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "abc.ngrok-free.app"}
-	base, _ := security.ParseBaseURL("https://abc.ngrok-free.app")
+	base, _ := publicurl.ParseBaseURL("https://abc.ngrok-free.app")
 	tests := []struct {
 		name   string
 		opts   func(*Options)
@@ -266,7 +267,7 @@ func TestPublicURL(t *testing.T) {
 			call{method: "GET", target: "http://localhost:8080/speak/", signedURL: public, header: forwarded}, 200},
 		{"forwarded headers from an untrusted peer are ignored", nil,
 			call{method: "GET", target: "http://localhost:8080/speak/", signedURL: public, header: forwarded, remote: "198.51.100.7:1234"}, 403},
-		{"a configured proxy is trusted", func(o *Options) { o.PublicURL.TrustedProxies, _ = security.ParseTrustedProxies("10.0.0.5") },
+		{"a configured proxy is trusted", func(o *Options) { o.PublicURL.TrustedProxies, _ = publicurl.ParseTrustedProxies("10.0.0.5") },
 			call{method: "GET", target: "http://localhost:8080/speak/", signedURL: public, header: forwarded, remote: "10.0.0.5:1234"}, 200},
 		{"trusting no proxy ignores loopback too", func(o *Options) { o.PublicURL.TrustedProxies = nil },
 			call{method: "GET", target: "http://localhost:8080/speak/", signedURL: public, header: forwarded}, 403},

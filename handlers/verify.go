@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"answerurl/publicurl"
 	"answerurl/security"
 )
 
@@ -51,7 +52,7 @@ func CallbackFrom(c *gin.Context) *Callback {
 // edge is what every verified route shares: how to rebuild the public URL,
 // how much body to read, and where to log refusals.
 type edge struct {
-	publicURL security.PublicURL
+	publicURL publicurl.PublicURL
 	maxBody   int64
 	log       *slog.Logger
 	diagnoses *rateLimit // a diagnosis costs several verifications: a few a second at most
@@ -95,7 +96,7 @@ func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 			if errors.Is(err, security.ErrMalformedParams) || errors.Is(err, security.ErrBadURL) {
 				status = http.StatusBadRequest
 			}
-			e.refuse(c, status, err, resolved, func() []any { return e.diagnose(v, req, hr, resolved, err) })
+			e.refuse(c, status, err, resolved, func() []any { return e.diagnose(v, req, resolved, err) })
 			return
 		}
 		c.Set(callbackKey, &Callback{Request: req, Form: req.Form(), Signed: signed, Origin: resolved.Origin})
@@ -157,7 +158,7 @@ func mediaType(contentType string) string {
 // refuse answers a request that cannot be verified with status and a short
 // reason, and logs it at warn level (403) or info (other 4xx). For a
 // mismatch, diagnosis adds what was probably wrong. Nothing after it runs.
-func (e *edge) refuse(c *gin.Context, status int, err error, resolved security.ResolvedURL, diagnosis func() []any) {
+func (e *edge) refuse(c *gin.Context, status int, err error, resolved publicurl.ResolvedURL, diagnosis func() []any) {
 	attrs := []any{"route", c.FullPath(), "method", c.Request.Method, "status", status,
 		"signature_headers", signatureHeaders(c.Request.Header), "reason", err.Error()}
 	if status == http.StatusForbidden {
@@ -200,7 +201,7 @@ func reason(status int, err error) string {
 // diagnose explains a mismatch, when the rate limit allows: the usual
 // suspects are tried, each a verification, so a flood of forged requests
 // must not buy one each.
-func (e *edge) diagnose(v security.Verifier, req *security.Request, hr *http.Request, resolved security.ResolvedURL, err error) []any {
+func (e *edge) diagnose(v security.Verifier, req *security.Request, resolved publicurl.ResolvedURL, err error) []any {
 	attrs := []any{"param_keys", paramKeys(req)}
 	if !errors.Is(err, security.ErrMismatch) {
 		return attrs
@@ -208,7 +209,7 @@ func (e *edge) diagnose(v security.Verifier, req *security.Request, hr *http.Req
 	if !e.diagnoses.allow() {
 		return append(attrs, "hint", "diagnosis skipped: more than a few mismatches a second")
 	}
-	d := security.Diagnose(v, req, hr, resolved)
+	d := publicurl.Diagnose(v, req, resolved)
 	return append(attrs, "would_verify", d.WouldVerify, "hint", d.Hint)
 }
 

@@ -9,8 +9,8 @@ var (
 	ErrNoSignature = errors.New("no signature header")
 	// ErrNoNonce means a Plivo signature header came without its nonce header.
 	ErrNoNonce = errors.New("no nonce header")
-	// ErrBadNonce means a Plivo nonce is not a plain token of ASCII letters
-	// and digits, as Plivo sends; see [ValidNonce].
+	// ErrBadNonce means a Plivo nonce is not a plain token of 1 to 64 ASCII
+	// letters and digits, as Plivo sends.
 	ErrBadNonce = errors.New("malformed nonce")
 	// ErrMismatch means signatures were present but none matched: the token,
 	// the URL the server rebuilt, or the parameters differ from what the

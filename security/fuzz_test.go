@@ -96,7 +96,7 @@ func FuzzPlivoV3(f *testing.F) {
 		v, _ := NewPlivoV3(PlivoTokens{AuthTokens: []string{testToken}})
 		h := http.Header{HeaderPlivoV3: {sig}, HeaderPlivoV3Nonce: {nonce}}
 		_, err = v.Verify(&Request{Method: method, URL: u, Params: params, Header: h})
-		if !ValidNonce(nonce) {
+		if !validNonce(nonce) {
 			if !errors.Is(err, ErrBadNonce) && !errors.Is(err, ErrNoNonce) {
 				t.Fatalf("nonce %q: %v, want it refused", nonce, err)
 			}

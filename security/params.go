@@ -17,9 +17,7 @@ import (
 // values in order. A malformed percent-escape or invalid UTF-8 is an error
 // wrapping [ErrMalformedParams].
 func ParseQuery(s string) (url.Values, error) {
-	n := min(strings.Count(s, "&")+1, 64) // room for a callback's pairs at once
-	values := make(url.Values, n)
-	room := make([]string, n) // one backing array for the keys' first values
+	values := url.Values{}
 	for pair := range strings.SplitSeq(s, "&") {
 		if pair == "" {
 			continue
@@ -33,28 +31,24 @@ func ParseQuery(s string) (url.Values, error) {
 		if !utf8.ValidString(key) || !utf8.ValidString(value) {
 			return nil, fmt.Errorf("%w: invalid UTF-8 in %q", ErrMalformedParams, clip(pair, 32))
 		}
-		if _, seen := values[key]; !seen && len(room) > 0 {
-			values[key], room = append(room[:0:1], value), room[1:]
-		} else {
-			values[key] = append(values[key], value)
-		}
+		values[key] = append(values[key], value)
 	}
 	return values, nil
 }
 
-// appendSortedKeys appends v's keys to dst in ascending order (by code
-// point, as the providers sort), and returns them with the length of v's
-// pairs written as key=value&.
-func appendSortedKeys(dst []string, v url.Values) (keys []string, size int) {
-	start := len(dst)
+// sortedKeys returns v's keys in ascending order (by code point, as the
+// providers sort them), and the length of v's pairs written as key=value&:
+// room for any way a scheme writes them.
+func sortedKeys(v url.Values) (keys []string, size int) {
+	keys = make([]string, 0, len(v))
 	for key, values := range v {
-		dst = append(dst, key)
+		keys = append(keys, key)
 		for _, value := range values {
 			size += len(key) + len(value) + 2
 		}
 	}
-	slices.Sort(dst[start:])
-	return dst, size
+	slices.Sort(keys)
+	return keys, size
 }
 
 // sortedValues returns values in ascending order, without changing them.
@@ -62,7 +56,9 @@ func sortedValues(values []string) []string {
 	if len(values) < 2 {
 		return values
 	}
-	return slices.Sorted(slices.Values(values))
+	sorted := slices.Clone(values)
+	slices.Sort(sorted)
+	return sorted
 }
 
 // merged returns the pairs of a and b together, without changing either.

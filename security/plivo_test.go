@@ -252,10 +252,10 @@ func TestValidNonce(t *testing.T) {
 	for nonce, want := range map[string]bool{
 		"05429567804466091622": true, "12345": true, "7": true, "0148871A928026967571": true, "abcXYZ09": true,
 		"": false, "/1": false, "1.2": false, "0085CallStatusringing.123": false, "12 34": false, "١٢": false,
-		strings.Repeat("9", MaxNonceLength): true, strings.Repeat("9", MaxNonceLength+1): false,
+		strings.Repeat("9", maxNonceLength): true, strings.Repeat("9", maxNonceLength+1): false,
 	} {
-		if got := ValidNonce(nonce); got != want {
-			t.Errorf("ValidNonce(%q) = %v, want %v", nonce, got, want)
+		if got := validNonce(nonce); got != want {
+			t.Errorf("validNonce(%q) = %v, want %v", nonce, got, want)
 		}
 	}
 }

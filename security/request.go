@@ -2,7 +2,6 @@ package security
 
 import (
 	"crypto/sha256"
-	"io"
 	"net/http"
 	"net/url"
 )
@@ -42,12 +41,9 @@ type Verifier interface {
 	Verify(r *Request) (Signed, error)
 }
 
-// Signed is the string a provider signed, as a verifier found it: spelling
-// (another spelling of the URL, or "") then rest.
-type Signed struct {
-	spelling string
-	rest     []byte
-}
+// Signed is the exact string a provider signed, as a verifier rebuilt it
+// from the request.
+type Signed []byte
 
 // Digest returns the SHA-256 of the signed string. Two requests with the
 // same digest carry the same signed content, however it was cut into URL,
@@ -55,31 +51,20 @@ type Signed struct {
 // guard keys on it. (Plivo signs URL + nonce, and ... + "." + nonce, with
 // nothing of fixed length in between, so the nonce alone does not name a
 // callback.)
-func (s Signed) Digest() [sha256.Size]byte {
-	if s.spelling == "" {
-		return sha256.Sum256(s.rest)
-	}
-	h := sha256.New()
-	io.WriteString(h, s.spelling)
-	h.Write(s.rest)
-	var d [sha256.Size]byte
-	h.Sum(d[:0])
-	return d
-}
+func (s Signed) Digest() [sha256.Size]byte { return sha256.Sum256(s) }
 
 // Form returns the query's parameters and the body's together, the way a
 // handler wants them whatever the method. It copies only when both have
 // some. Query must be set.
 func (r *Request) Form() url.Values { return merged(r.Query, r.Params) }
 
-// query returns the request's decoded query string.
-func (r *Request) query() (url.Values, error) {
-	if r.Query != nil {
-		return r.Query, nil
+// split returns what every scheme starts from: the part of r.URL that all of
+// them sign (see splitURL) and r's decoded query string.
+func (r *Request) split() (base string, query url.Values, err error) {
+	base, rawQuery, err := splitURL(r.URL)
+	if err != nil || r.Query != nil {
+		return base, r.Query, err
 	}
-	_, rawQuery, err := splitURL(r.URL)
-	if err != nil {
-		return nil, err
-	}
-	return ParseQuery(rawQuery)
+	query, err = ParseQuery(rawQuery)
+	return base, query, err
 }

@@ -74,29 +74,30 @@ func BodySHA256(body []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// signTwilioLike signs as Twilio does, or as SignalWire does (keepOrder).
+// It refuses a query the verifier cannot decode (it looks for bodySHA256).
 func signTwilioLike(key, rawURL string, params url.Values, keepOrder bool) (string, error) {
-	base, rawQuery, err := splitURL(rawURL)
+	base, _, err := (&Request{URL: rawURL}).split()
 	if err != nil {
 		return "", err
-	}
-	if _, err := ParseQuery(rawQuery); err != nil {
-		return "", err // the verifier reads the query for bodySHA256, so it must decode
 	}
 	return sign(sha1.New, key, twilioMessage(base, rawURL, params, keepOrder)), nil
 }
 
+// twilioScheme is what Twilio and SignalWire share: all but the order of a
+// repeated key's values.
 type twilioScheme struct {
-	secrets   []*secret
+	keys      []string // secrets, none empty
 	keepOrder bool     // a repeated key's values in request order (SignalWire)
 	headers   []string // the signature headers read, canonical
 }
 
 func newTwilioScheme(keys []string, keepOrder bool, headers ...string) (twilioScheme, error) {
-	s := twilioScheme{secrets: newSecrets(sha1.New, keys), keepOrder: keepOrder}
+	s := twilioScheme{keys: nonEmpty(keys), keepOrder: keepOrder}
 	for _, h := range headers {
 		s.headers = append(s.headers, http.CanonicalHeaderKey(h))
 	}
-	if len(s.secrets) == 0 {
+	if len(s.keys) == 0 {
 		return s, fmt.Errorf("%w: give at least one secret", ErrNoToken)
 	}
 	return s, nil
@@ -104,16 +105,11 @@ func newTwilioScheme(keys []string, keepOrder bool, headers ...string) (twilioSc
 
 // read returns the decoded signatures of h's signature headers.
 func (t twilioScheme) read(h http.Header) ([][]byte, error) {
-	var all [][]byte
-	count := 0
-	for _, name := range t.headers {
-		sigs, n := decodeSignatures(h[name])
-		all, count = append(all, sigs...), count+n
-	}
-	if count == 0 {
+	sigs, n := signatures(h, t.headers...)
+	if n == 0 {
 		return nil, fmt.Errorf("%w: expected %s", ErrNoSignature, strings.Join(t.headers, " or "))
 	}
-	return all, nil
+	return sigs, nil
 }
 
 // CheckHeaders reports whether h holds a signature.
@@ -122,34 +118,31 @@ func (t twilioScheme) CheckHeaders(h http.Header) error {
 	return err
 }
 
-// Verify checks r's signature and returns the digest of the signed string.
+// Verify checks r's signature and returns the signed string that matched:
+// the URL, then the sorted form parameters.
 func (t twilioScheme) Verify(r *Request) (Signed, error) {
 	sigs, err := t.read(r.Header)
 	if err != nil {
-		return Signed{}, err
+		return nil, err
 	}
-	base, _, err := splitURL(r.URL)
+	base, query, err := r.split()
 	if err != nil {
-		return Signed{}, err
-	}
-	query, err := r.query()
-	if err != nil {
-		return Signed{}, err
+		return nil, err
 	}
 	params := r.Params
 	if claimed, ok := query["bodySHA256"]; ok {
 		// The URL is signed, and the body must hash to what the URL claims.
 		if !hmac.Equal([]byte(BodySHA256(r.Body)), []byte(strings.ToLower(claimed[0]))) {
-			return Signed{}, fmt.Errorf("%w: the body does not hash to the URL's bodySHA256", ErrMismatch)
+			return nil, fmt.Errorf("%w: the body does not hash to the URL's bodySHA256", ErrMismatch)
 		}
 		params = nil
 	} else if len(r.Body) > 0 && !isForm(r.Header) {
-		return Signed{}, fmt.Errorf("%w: a JSON body is signed only through bodySHA256 in the URL, and this URL has none", ErrUnsignedBody)
+		return nil, fmt.Errorf("%w: a JSON body is signed only through bodySHA256 in the URL, and this URL has none", ErrUnsignedBody)
 	}
 	msg := twilioMessage(base, r.URL, params, t.keepOrder)
-	signed, ok := firstMatch(base, msg, func(spelling string, rest []byte) bool { return anySigns(t.secrets, spelling, rest, sigs) })
+	signed, ok := firstMatch(base, msg, func(msg []byte) bool { return matches(sha1.New, t.keys, msg, sigs) })
 	if !ok {
-		return Signed{}, fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
+		return nil, fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
 			ErrMismatch, len(sigs), base)
 	}
 	return signed, nil
@@ -162,7 +155,7 @@ func (t twilioScheme) Verify(r *Request) (Signed, error) {
 func twilioMessage(base, rawURL string, params url.Values, keepOrder bool) []byte {
 	rawURL, _, _ = strings.Cut(rawURL, "#")
 	_, query, hasQuery := strings.Cut(rawURL, "?")
-	keys, size := appendSortedKeys(make([]string, 0, len(params)), params)
+	keys, size := sortedKeys(params)
 	msg := make([]byte, 0, len(base)+len(query)+1+size)
 	msg = append(msg, base...)
 	if hasQuery {
@@ -180,6 +173,7 @@ func twilioMessage(base, rawURL string, params url.Values, keepOrder bool) []byt
 	return msg
 }
 
+// isForm reports whether h's Content-Type is a form.
 func isForm(h http.Header) bool {
 	mediaType, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
 	return mediaType == "application/x-www-form-urlencoded"

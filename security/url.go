@@ -32,21 +32,20 @@ func splitURL(raw string) (base, rawQuery string, err error) {
 }
 
 // firstMatch calls match with msg, a signed string that starts with base,
-// the URL as rebuilt, and then with each of base's other spellings (see
-// [equivalentBases]) in place of base, until match accepts one, which it
-// returns. The other spellings are made only when base fails, and msg is
-// not copied for them: match hashes the spelling, then the rest of msg.
-func firstMatch(base string, msg []byte, match func(spelling string, rest []byte) bool) (Signed, bool) {
-	if match("", msg) {
-		return Signed{rest: msg}, true
+// the URL as rebuilt, and then with msg starting with each of base's other
+// spellings (see equivalentBases) instead, until match accepts one, which it
+// returns. The other spellings are made only when base fails.
+func firstMatch(base string, msg []byte, match func(msg []byte) bool) (Signed, bool) {
+	if match(msg) {
+		return msg, true
 	}
 	rest := msg[len(base):]
 	for _, other := range equivalentBases(base)[1:] {
-		if match(other, rest) {
-			return Signed{spelling: other, rest: rest}, true
+		if msg := append([]byte(other), rest...); match(msg) {
+			return msg, true
 		}
 	}
-	return Signed{}, false
+	return nil, false
 }
 
 // equivalentBases lists base, then the other spellings of it that name the
@@ -61,8 +60,11 @@ func equivalentBases(base string) []string {
 		host, path = rest[:i], rest[i:]
 	}
 	hosts := []string{host}
-	if other := toggleDefaultPort(scheme, host); other != "" {
-		hosts = append(hosts, other)
+	port := map[string]string{"https": ":443", "http": ":80"}[scheme] // splitURL allows no other scheme
+	if strings.HasSuffix(host, port) {
+		hosts = append(hosts, strings.TrimSuffix(host, port))
+	} else if !hasPort(host) {
+		hosts = append(hosts, host+port)
 	}
 	paths := []string{path}
 	switch path {
@@ -80,21 +82,6 @@ func equivalentBases(base string) []string {
 	return out
 }
 
-// toggleDefaultPort adds the scheme's default port to host, or removes it.
-// It returns "" when host has another, explicit port: a different resource.
-func toggleDefaultPort(scheme, host string) string {
-	def := map[string]string{"https": ":443", "http": ":80"}[scheme]
-	switch {
-	case def == "":
-		return ""
-	case strings.HasSuffix(host, def):
-		return strings.TrimSuffix(host, def)
-	case hasPort(host):
-		return ""
-	}
-	return host + def
-}
-
 // hasPort reports whether host (a name, an IPv4 or a bracketed IPv6 address)
 // carries an explicit port.
 func hasPort(host string) bool {
@@ -104,9 +91,12 @@ func hasPort(host string) bool {
 	return strings.Contains(host, ":")
 }
 
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
+// validHost reports whether h can be a URL's host (and port): not empty, no
+// white space, control characters or URL delimiters.
+func validHost(h string) bool {
+	return h != "" && len(h) <= 255 && !strings.ContainsAny(h, "/?#@\\") &&
+		!strings.ContainsFunc(h, func(c rune) bool { return c <= ' ' || c == 0x7f })
 }
+
+// clip cuts s to at most n bytes, for quoting input in an error.
+func clip(s string, n int) string { return s[:min(len(s), n)] }

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"answerurl/handlers"
+	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
 	"answerurl/xmlresp"
@@ -21,7 +22,7 @@ import (
 const token = "send-test-token"
 
 // server starts the real router on loopback.
-func server(t *testing.T, pub security.PublicURL) *httptest.Server {
+func server(t *testing.T, pub publicurl.PublicURL) *httptest.Server {
 	gin.SetMode(gin.TestMode)
 	h, err := handlers.NewRouter(handlers.Options{
 		Plivo:                 security.PlivoTokens{AuthTokens: []string{token}, MainAccountTokens: []string{"main"}},
@@ -42,9 +43,9 @@ func server(t *testing.T, pub security.PublicURL) *httptest.Server {
 }
 
 func TestSend(t *testing.T) {
-	s := server(t, security.PublicURL{TrustedProxies: security.Loopback})
-	base, _ := security.ParseBaseURL("https://abc.ngrok-free.app")
-	behindProxy := server(t, security.PublicURL{Base: base})
+	s := server(t, publicurl.PublicURL{TrustedProxies: publicurl.Loopback})
+	base, _ := publicurl.ParseBaseURL("https://abc.ngrok-free.app")
+	behindProxy := server(t, publicurl.PublicURL{Base: base})
 	getenv := func(k string) string {
 		return map[string]string{"PLIVO_AUTH_TOKEN": token, "TWILIO_AUTH_TOKEN": "tw-token", "SIGNALWIRE_SIGNING_KEY": "sw-key"}[k]
 	}
@@ -97,7 +98,7 @@ func TestSend(t *testing.T) {
 // TestDevToken: with no token anywhere, the client signs with the token a
 // development server made up and keeps in ./.dev-token while it runs.
 func TestDevToken(t *testing.T) {
-	s := server(t, security.PublicURL{TrustedProxies: security.Loopback})
+	s := server(t, publicurl.PublicURL{TrustedProxies: publicurl.Loopback})
 	t.Chdir(t.TempDir())
 	if err := os.WriteFile(".dev-token", []byte(token+"\n"), 0o600); err != nil {
 		t.Fatal(err)

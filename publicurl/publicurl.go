@@ -1,4 +1,12 @@
-package security
+// Package publicurl rebuilds the URL a provider requested from the request
+// this server received, and explains a signature mismatch in this server's
+// terms. Behind ngrok, a load balancer or a TLS-terminating proxy the two
+// URLs differ, and every signature covers the public one.
+//
+// It is the web layer's part of verification: the signature schemes, in
+// package security, take the public URL as a string and know nothing of
+// proxies or of this server's settings (PUBLIC_BASE_URL, TRUSTED_PROXIES).
+package publicurl
 
 import (
 	"fmt"
@@ -10,10 +18,8 @@ import (
 )
 
 // PublicURL rebuilds the URL a provider requested from the request a server
-// received. Behind ngrok, a load balancer or a TLS-terminating proxy the two
-// differ, and every signature covers the public one.
-//
-// The zero value uses the request's own scheme and Host header.
+// received. The zero value uses the request's own scheme and Host header,
+// and trusts no proxy.
 type PublicURL struct {
 	// Base, when set, wins over everything else: its scheme and host (and
 	// any path prefix, for a proxy that strips one) replace the request's.
@@ -24,8 +30,9 @@ type PublicURL struct {
 	TrustedProxies []netip.Prefix
 }
 
-// Loopback is the default list of trusted proxies: the local machine, where
-// ngrok's agent and most development proxies run.
+// Loopback lists the local machine's addresses, where ngrok's agent and most
+// development proxies run; TRUSTED_PROXIES defaults to the same list. A
+// PublicURL trusts only the proxies it is given.
 var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 // Where a part of a rebuilt URL came from, as reported in [ResolvedURL].
@@ -52,6 +59,8 @@ type ResolvedURL struct {
 	// whether it is in TrustedProxies.
 	Peer        string
 	TrustedPeer bool
+	// Host is the request's Host header, whichever host the URL has.
+	Host string
 }
 
 // ParseTrustedProxies parses a comma-separated list of CIDRs or single
@@ -88,7 +97,7 @@ func ParseBaseURL(s string) (*url.URL, error) {
 
 // Resolve rebuilds the public URL of r.
 func (p PublicURL) Resolve(r *http.Request) ResolvedURL {
-	res := ResolvedURL{Peer: r.RemoteAddr}
+	res := ResolvedURL{Peer: r.RemoteAddr, Host: r.Host}
 	uri := requestURI(r)
 	if p.Base != nil {
 		res.SchemeFrom, res.HostFrom = FromBase, FromBase
@@ -123,12 +132,9 @@ func requestURI(r *http.Request) string {
 	return r.URL.RequestURI()
 }
 
+// trusts reports whether the peer at remoteAddr is one of p's trusted proxies.
 func (p PublicURL) trusts(remoteAddr string) bool {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
-	}
-	a, err := netip.ParseAddr(host)
+	a, err := netip.ParseAddr(peerIP(remoteAddr))
 	if err != nil {
 		return false
 	}
@@ -139,6 +145,14 @@ func (p PublicURL) trusts(remoteAddr string) bool {
 		}
 	}
 	return false
+}
+
+// peerIP is the address of a peer without its port.
+func peerIP(remoteAddr string) string {
+	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		return h
+	}
+	return remoteAddr
 }
 
 // lastValue returns the last of a header's comma-separated values: the one

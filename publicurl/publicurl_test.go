@@ -1,4 +1,4 @@
-package security
+package publicurl
 
 import (
 	"crypto/tls"

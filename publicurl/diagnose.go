@@ -1,10 +1,11 @@
-package security
+package publicurl
 
 import (
 	"net"
-	"net/http"
 	"slices"
 	"strings"
+
+	"answerurl/security"
 )
 
 // Diagnosis explains a signature mismatch. It is advice for the server's
@@ -17,12 +18,13 @@ type Diagnosis struct {
 	Hint string
 }
 
-// Diagnose tries the usual suspects of a mismatch on r, a request that failed
-// verification with ErrMismatch: the URL with and without a trailing slash,
-// http for https and back, without its port, and the forwarded host instead
-// of Host and back. It reports the first spelling that v would have accepted
-// and the setting that makes the server rebuild it.
-func Diagnose(v Verifier, r *Request, hr *http.Request, res ResolvedURL) Diagnosis {
+// Diagnose tries the usual suspects of a mismatch on r, a request that v
+// refused with [security.ErrMismatch] at res.URL (which r.URL holds): the
+// URL with and without a trailing slash, http for https and back, without
+// its port, and the forwarded host instead of Host and back. It reports the
+// first spelling that v would have accepted and the setting that makes the
+// server rebuild it, from where res says each part came. r is not changed.
+func Diagnose(v security.Verifier, r *security.Request, res ResolvedURL) Diagnosis {
 	scheme, rest, ok := strings.Cut(r.URL, "://")
 	if !ok {
 		return Diagnosis{Hint: "the rebuilt URL is not absolute"}
@@ -35,7 +37,7 @@ func Diagnose(v Verifier, r *Request, hr *http.Request, res ResolvedURL) Diagnos
 
 	schemes := []string{scheme, map[string]string{"http": "https", "https": "http"}[scheme]}
 	hosts := []string{host}
-	for _, h := range []string{lastValue(hr.Header, "X-Forwarded-Host"), hr.Host, hostWithoutPort(host)} {
+	for _, h := range []string{lastValue(r.Header, "X-Forwarded-Host"), res.Host, hostWithoutPort(host)} {
 		if validHost(h) && !slices.Contains(hosts, h) {
 			hosts = append(hosts, h)
 		}
@@ -56,7 +58,7 @@ func Diagnose(v Verifier, r *Request, hr *http.Request, res ResolvedURL) Diagnos
 					try := *r
 					try.URL = candidate
 					if _, err := v.Verify(&try); err == nil {
-						return Diagnosis{WouldVerify: candidate, Hint: hint(res, hr, s, h, p, scheme, host, path)}
+						return Diagnosis{WouldVerify: candidate, Hint: hint(res, r, s, h, p, scheme, host, path)}
 					}
 				}
 			}
@@ -68,11 +70,11 @@ func Diagnose(v Verifier, r *Request, hr *http.Request, res ResolvedURL) Diagnos
 
 // hint names the difference between what verified and what was rebuilt, and
 // the setting that closes it.
-func hint(res ResolvedURL, hr *http.Request, scheme, host, path, gotScheme, gotHost, gotPath string) string {
+func hint(res ResolvedURL, r *security.Request, scheme, host, path, gotScheme, gotHost, gotPath string) string {
 	var why []string
 	peer := peerIP(res.Peer)
-	forwardedProto := strings.ToLower(lastValue(hr.Header, "X-Forwarded-Proto"))
-	forwardedHost := lastValue(hr.Header, "X-Forwarded-Host")
+	forwardedProto := strings.ToLower(lastValue(r.Header, "X-Forwarded-Proto"))
+	forwardedHost := lastValue(r.Header, "X-Forwarded-Host")
 	public := scheme + "://" + host
 	fix := "set PUBLIC_BASE_URL=" + public
 	if res.SchemeFrom == FromBase {
@@ -96,6 +98,7 @@ func hint(res ResolvedURL, hr *http.Request, scheme, host, path, gotScheme, gotH
 	return fix
 }
 
+// toggleSlash adds a trailing slash to p or removes it; "" for the root.
 func toggleSlash(p string) string {
 	switch {
 	case p == "" || p == "/":
@@ -106,10 +109,8 @@ func toggleSlash(p string) string {
 	return p + "/"
 }
 
+// hostWithoutPort returns h without its port, or "" when it has none.
 func hostWithoutPort(h string) string {
-	if !hasPort(h) {
-		return ""
-	}
 	name, _, err := net.SplitHostPort(h)
 	if err != nil {
 		return ""
@@ -120,13 +121,7 @@ func hostWithoutPort(h string) string {
 	return name
 }
 
-func peerIP(remoteAddr string) string {
-	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
-		return h
-	}
-	return remoteAddr
-}
-
+// b2i counts a change.
 func b2i(b bool) int {
 	if b {
 		return 1
