@@ -66,10 +66,13 @@ type edge struct {
 //     400 when malformed, 413 when too large, 415 when neither a form nor JSON;
 //  4. v.Verify: 403 when it fails, logged with a diagnosis.
 //
-// A Plivo route parses a JSON body into parameters, as Plivo signs them; a
-// Twilio route (rawJSON) leaves it as bytes, which its signature covers
-// through bodySHA256.
+// A verifier that signs no body (Plivo V2) verifies before step 3 reads
+// the body, so that a forged request never costs a parse. A Plivo route
+// parses a JSON body into parameters, as Plivo signs them; a Twilio route
+// (rawJSON) leaves it as bytes, which its signature covers through
+// bodySHA256.
 func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
+	_, bodyUnsigned := v.(*security.PlivoV2) // V2 signs the URL and the nonce only
 	return func(c *gin.Context) {
 		hr := c.Request
 		resolved := e.publicURL.Resolve(hr)
@@ -83,11 +86,8 @@ func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 			return
 		}
 		req := &security.Request{Method: hr.Method, URL: resolved.URL, Query: query, Header: hr.Header}
-		if hr.Method == http.MethodPost {
-			if status, err := e.readBody(c, req, rawJSON); err != nil {
-				e.refuse(c, status, err, resolved, nil)
-				return
-			}
+		if !bodyUnsigned && !e.body(c, req, rawJSON, resolved) {
+			return
 		}
 		signed, err := v.Verify(req)
 		if err != nil {
@@ -98,18 +98,38 @@ func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 			e.refuse(c, status, err, resolved, func() []any { return e.diagnose(v, req, hr, resolved, err) })
 			return
 		}
+		if bodyUnsigned && !e.body(c, req, rawJSON, resolved) {
+			return
+		}
 		c.Set(callbackKey, &Callback{Request: req, Form: req.Form(), Signed: signed, Origin: resolved.Origin})
 		c.Next()
 	}
 }
 
+// body reads a POST's body into req, or refuses the request and returns
+// false.
+func (e *edge) body(c *gin.Context, req *security.Request, rawJSON bool, resolved security.ResolvedURL) bool {
+	if req.Method != http.MethodPost {
+		return true
+	}
+	status, err := e.readBody(c, req, rawJSON)
+	if err != nil {
+		e.refuse(c, status, err, resolved, nil)
+		return false
+	}
+	return true
+}
+
 // readBody reads the bounded body into req and parses it by content type.
+// The buffer grows with the bytes received, not with the Content-Length
+// announced: a sender that announces 64 KiB and sends one byte holds a few
+// hundred bytes while the server waits for the rest.
 func (e *edge) readBody(c *gin.Context, req *security.Request, rawJSON bool) (int, error) {
 	errTooLarge := func() error { return fmt.Errorf("request body too large: at most %d bytes", e.maxBody) }
 	if c.Request.ContentLength > e.maxBody {
 		return http.StatusRequestEntityTooLarge, errTooLarge()
 	}
-	body, err := readAll(http.MaxBytesReader(c.Writer, c.Request.Body, e.maxBody), c.Request.ContentLength)
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, e.maxBody))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -136,16 +156,6 @@ func (e *edge) readBody(c *gin.Context, req *security.Request, rawJSON bool) (in
 		return http.StatusBadRequest, err
 	}
 	return 0, nil
-}
-
-// readAll reads r, in one allocation when its length is known.
-func readAll(r io.Reader, length int64) ([]byte, error) {
-	if length <= 0 {
-		return io.ReadAll(r)
-	}
-	body := make([]byte, length)
-	_, err := io.ReadFull(r, body)
-	return body, err
 }
 
 // mediaType is a Content-Type without its parameters, in lower case.
@@ -188,7 +198,7 @@ func abort(c *gin.Context, status int, reason string) {
 func reason(status int, err error) string {
 	text := err.Error()
 	for _, s := range []error{security.ErrNoSignature, security.ErrNoNonce, security.ErrBadNonce, security.ErrMismatch,
-		security.ErrUnsignedBody, security.ErrMalformedParams, security.ErrBadURL} {
+		security.ErrUnsignedBody, security.ErrJSONTooDeep, security.ErrMalformedParams, security.ErrBadURL} {
 		if errors.Is(err, s) {
 			text = s.Error()
 			break
@@ -197,29 +207,48 @@ func reason(status int, err error) string {
 	return strings.ToLower(http.StatusText(status)) + ": " + text
 }
 
-// diagnose explains a mismatch, when the rate limit allows: the usual
-// suspects are tried, each a verification, so a flood of forged requests
-// must not buy one each.
+// diagnose explains a mismatch, when the rate limit allows and the request
+// is the size of a callback: the usual suspects are tried, each a
+// verification, so a flood of forged requests must not buy one each, nor
+// a few large ones many times their cost.
 func (e *edge) diagnose(v security.Verifier, req *security.Request, hr *http.Request, resolved security.ResolvedURL, err error) []any {
 	attrs := []any{"param_keys", paramKeys(req)}
-	if !errors.Is(err, security.ErrMismatch) {
+	switch {
+	case !errors.Is(err, security.ErrMismatch):
 		return attrs
-	}
-	if !e.diagnoses.allow() {
+	case len(req.URL)+len(req.Body) > maxDiagnosed:
+		return append(attrs, "hint", fmt.Sprintf("diagnosis skipped: request larger than %d bytes", maxDiagnosed))
+	case !e.diagnoses.allow():
 		return append(attrs, "hint", "diagnosis skipped: more than a few mismatches a second")
 	}
 	d := security.Diagnose(v, req, hr, resolved)
 	return append(attrs, "would_verify", d.WouldVerify, "hint", d.Hint)
 }
 
-// paramKeys lists the sorted keys of the query and body, at most 50; never
-// their values.
+// maxDiagnosed is the largest request (URL and body) that a mismatch is
+// diagnosed for: a callback is a few KiB.
+const maxDiagnosed = 16 << 10
+
+// paramKeys lists the sorted keys of the query and body, never their
+// values, each clipped to 40 bytes and at most 400 bytes in all, so that a
+// refusal's log line stays short whatever was sent.
 func paramKeys(r *security.Request) string {
 	keys := slices.Sorted(maps.Keys(r.Form()))
-	if len(keys) > 50 {
-		keys = append(keys[:50], "…")
+	var b strings.Builder
+	for i, key := range keys {
+		if len(key) > 40 {
+			key = strings.ToValidUTF8(key[:40], "") + "…"
+		}
+		if b.Len()+len(key) > 400 {
+			fmt.Fprintf(&b, "… (%d keys)", len(keys))
+			break
+		}
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(key)
 	}
-	return strings.Join(keys, ",")
+	return b.String()
 }
 
 // signatureHeaders names the signature and nonce headers present; never their values.

@@ -32,19 +32,23 @@ func ParseJSONParams(body []byte) (url.Values, error) {
 }
 
 const (
-	// maxJSONDepth is how deeply a JSON body's objects and arrays may nest;
-	// Plivo's nest two or three deep.
+	// maxJSONDepth is how deeply a JSON body's objects and arrays may nest:
+	// far deeper than a callback's.
 	maxJSONDepth = 32
 	// maxJSONExpansion bounds the parameters of a JSON body to this many
 	// times its size, plus 1 KiB.
 	maxJSONExpansion = 8
 )
 
+// ErrJSONTooDeep means a JSON body nests objects and arrays more than 32
+// deep. It wraps [ErrMalformedParams].
+var ErrJSONTooDeep = fmt.Errorf("%w: JSON nested more than %d deep", ErrMalformedParams, maxJSONDepth)
+
 // parseJSON is ParseJSONParams, and also returns its work: the bytes of
 // parameters it wrote, each key counted once per value as it is signed.
 func parseJSON(body []byte) (url.Values, int, error) {
 	if tooDeep(body) {
-		return nil, 0, fmt.Errorf("%w: JSON nested more than %d deep", ErrMalformedParams, maxJSONDepth)
+		return nil, 0, ErrJSONTooDeep
 	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()

@@ -45,7 +45,7 @@ func TestJSONDepthBound(t *testing.T) {
 	}
 	for _, body := range []string{nest(32), nest(6000), `{"a":` + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "}"} {
 		_, err := ParseJSONParams([]byte(body))
-		if !errors.Is(err, ErrMalformedParams) || !strings.Contains(err.Error(), "nested more than 32 deep") {
+		if !errors.Is(err, ErrJSONTooDeep) || !errors.Is(err, ErrMalformedParams) || !strings.Contains(err.Error(), "nested more than 32 deep") {
 			t.Errorf("%.20s… (%d bytes): %v; want refused as nested too deep", body, len(body), err)
 		}
 	}
