@@ -233,7 +233,10 @@ const maxDiagnosed = 16 << 10
 // values, each clipped to 40 bytes and at most 400 bytes in all, so that a
 // refusal's log line stays short whatever was sent.
 func paramKeys(r *security.Request) string {
-	keys := slices.Sorted(maps.Keys(r.Form()))
+	keys := slices.AppendSeq(make([]string, 0, len(r.Query)+len(r.Params)), maps.Keys(r.Query))
+	keys = slices.AppendSeq(keys, maps.Keys(r.Params))
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
 	var b strings.Builder
 	for i, key := range keys {
 		if len(key) > 40 {
