@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"testing"
@@ -118,7 +119,31 @@ func TestParamKeysBounded(t *testing.T) {
 		t.Fatalf("status %d", w.Code)
 	}
 	line := logs.String()
-	if len(line) > 2000 || !strings.Contains(line, "(2001 keys)") {
+	if len(line) > 2000 || !strings.Contains(line, "(2001 keys in the query and body)") {
 		t.Errorf("log line of %d bytes: %.300s…", len(line), line)
+	}
+}
+
+func TestParamKeys(t *testing.T) {
+	many, want := url.Values{}, []string{}
+	for i := range 60 {
+		many.Set(fmt.Sprintf("k%02d", 59-i), "v")
+		if i < 50 {
+			want = append(want, fmt.Sprintf("k%02d", i))
+		}
+	}
+	long := url.Values{strings.Repeat("é", 30): nil, "a": nil}
+	for _, tt := range []struct {
+		name string
+		r    security.Request
+		want string
+	}{
+		{"sorted, query and body", security.Request{Query: url.Values{"b": nil, "a": nil}, Params: url.Values{"c": nil}}, "a,b,c"},
+		{"the first 50", security.Request{Params: many}, strings.Join(want, ",") + ",… (60 keys in the query and body)"},
+		{"long keys clipped", security.Request{Params: long}, "a," + strings.Repeat("é", 20) + "…"},
+	} {
+		if got := paramKeys(&tt.r); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -229,27 +228,41 @@ func (e *edge) diagnose(v security.Verifier, req *security.Request, hr *http.Req
 // diagnosed for: a callback is a few KiB.
 const maxDiagnosed = 16 << 10
 
-// paramKeys lists the sorted keys of the query and body, never their
-// values, each clipped to 40 bytes and at most 400 bytes in all, so that a
-// refusal's log line stays short whatever was sent.
+// paramKeys lists the keys of the query and body, never their values: the
+// first 50 in sorted order, each clipped to 40 bytes, 400 bytes at most in
+// all, so that a refusal's log line stays short whatever was sent. It sorts
+// only the keys it lists: a request with many keys costs no second sort.
 func paramKeys(r *security.Request) string {
-	keys := slices.AppendSeq(make([]string, 0, len(r.Query)+len(r.Params)), maps.Keys(r.Query))
-	keys = slices.AppendSeq(keys, maps.Keys(r.Params))
-	slices.Sort(keys)
-	keys = slices.Compact(keys)
+	var first []string // the least keys seen, in order
+	count := 0
+	for _, values := range []url.Values{r.Query, r.Params} {
+		for key := range values {
+			count++
+			if len(first) == 50 && key >= first[49] {
+				continue
+			}
+			if i, found := slices.BinarySearch(first, key); !found {
+				first = slices.Insert(first, i, key)
+				first = first[:min(len(first), 50)]
+			}
+		}
+	}
 	var b strings.Builder
-	for i, key := range keys {
+	listed := 0
+	for _, key := range first {
 		if len(key) > 40 {
 			key = strings.ToValidUTF8(key[:40], "") + "…"
 		}
 		if b.Len()+len(key) > 400 {
-			fmt.Fprintf(&b, "… (%d keys)", len(keys))
 			break
 		}
-		if i > 0 {
+		if listed++; listed > 1 {
 			b.WriteByte(',')
 		}
 		b.WriteString(key)
+	}
+	if listed < count {
+		fmt.Fprintf(&b, ",… (%d keys in the query and body)", count)
 	}
 	return b.String()
 }
