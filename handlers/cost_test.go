@@ -104,22 +104,22 @@ func TestAnnouncedBodyNotAllocated(t *testing.T) {
 	}
 }
 
-// TestParamKeysBounded: the keys a refusal logs are clipped in number and
-// in length, so that a log line stays short whatever was sent.
+// TestParamKeysBounded: the keys and the URL a refusal logs are clipped,
+// so that a log line stays short whatever was sent.
 func TestParamKeysBounded(t *testing.T) {
 	form := []string{strings.Repeat("k", 5000) + "=1"}
 	for i := range 2000 {
 		form = append(form, fmt.Sprintf("%s%d=1", strings.Repeat("a", 100), i))
 	}
 	h, logs := testRouter(t, nil)
-	c := call{method: "POST", target: "http://example.com/speak/", contentType: "application/x-www-form-urlencoded",
+	c := call{method: "POST", target: "http://example.com/speak/?q=" + strings.Repeat("x", 5000), contentType: "application/x-www-form-urlencoded",
 		body: strings.Join(form, "&"), sigToken: "forger"}
 	h.edge.maxBody = 1 << 30
 	if w := c.do(t, h); w.Code != 403 {
 		t.Fatalf("status %d", w.Code)
 	}
 	line := logs.String()
-	if len(line) > 2000 || !strings.Contains(line, "(2001 keys in the query and body)") {
+	if len(line) > 2000 || !strings.Contains(line, "(2002 keys in the query and body)") {
 		t.Errorf("log line of %d bytes: %.300s…", len(line), line)
 	}
 }

@@ -53,7 +53,7 @@ type edge struct {
 	publicURL security.PublicURL
 	maxBody   int64
 	log       *slog.Logger
-	diagnoses *rateLimit // a diagnosis costs several verifications: a few a second at most
+	diagnoses *rateLimit // detailed refusal lines, each with a diagnosis: a few a second at most
 }
 
 // verified returns middleware that verifies every request with v before
@@ -164,22 +164,35 @@ func mediaType(contentType string) string {
 }
 
 // refuse answers a request that cannot be verified with status and a short
-// reason, and logs it at warn level (403) or info (other 4xx). For a
-// mismatch, diagnosis adds what was probably wrong. Nothing after it runs.
+// reason, and logs it at warn level (403) or info (other 4xx). A 403's line
+// says where the URL came from, and for a mismatch diagnosis adds what was
+// probably wrong, for a few refusals a second: past them, a flood of forged
+// requests costs a short line each. Nothing after it runs.
 func (e *edge) refuse(c *gin.Context, status int, err error, resolved security.ResolvedURL, diagnosis func() []any) {
 	attrs := []any{"route", c.FullPath(), "method", c.Request.Method, "status", status,
-		"signature_headers", signatureHeaders(c.Request.Header), "reason", err.Error()}
-	if status == http.StatusForbidden {
-		attrs = append(attrs, "url", resolved.URL, "scheme_from", resolved.SchemeFrom, "host_from", resolved.HostFrom,
+		"signature_headers", signatureHeaders(c.Request.Header), "reason", clip(err.Error())}
+	switch {
+	case status != http.StatusForbidden:
+		e.log.Info("request refused", attrs...)
+	case !e.diagnoses.allow():
+		e.log.Warn("signature rejected", append(attrs, "hint", "diagnosis skipped: more than a few refusals a second")...)
+	default:
+		attrs = append(attrs, "url", clip(resolved.URL), "scheme_from", resolved.SchemeFrom, "host_from", resolved.HostFrom,
 			"peer", resolved.Peer, "trusted_peer", resolved.TrustedPeer)
 		if diagnosis != nil {
 			attrs = append(attrs, diagnosis()...)
 		}
 		e.log.Warn("signature rejected", attrs...)
-	} else {
-		e.log.Info("request refused", attrs...)
 	}
 	abort(c, status, reason(status, err))
+}
+
+// clip shortens a logged string (a URL can be long) to 512 bytes.
+func clip(s string) string {
+	if len(s) <= 512 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:512], "") + "…"
 }
 
 // abort answers status with a one-line plain-text reason and stops the chain.
@@ -206,10 +219,10 @@ func reason(status int, err error) string {
 	return strings.ToLower(http.StatusText(status)) + ": " + text
 }
 
-// diagnose explains a mismatch, when the rate limit allows and the request
-// is the size of a callback: the usual suspects are tried, each a
-// verification, so a flood of forged requests must not buy one each, nor
-// a few large ones many times their cost.
+// diagnose explains a mismatch when the request is the size of a callback:
+// the usual suspects are tried, each a verification, so a few large forged
+// requests must not buy many times their cost. (refuse calls it for a few
+// refusals a second at most.)
 func (e *edge) diagnose(v security.Verifier, req *security.Request, hr *http.Request, resolved security.ResolvedURL, err error) []any {
 	attrs := []any{"param_keys", paramKeys(req)}
 	switch {
@@ -217,8 +230,6 @@ func (e *edge) diagnose(v security.Verifier, req *security.Request, hr *http.Req
 		return attrs
 	case len(req.URL)+len(req.Body) > maxDiagnosed:
 		return append(attrs, "hint", fmt.Sprintf("diagnosis skipped: request larger than %d bytes", maxDiagnosed))
-	case !e.diagnoses.allow():
-		return append(attrs, "hint", "diagnosis skipped: more than a few mismatches a second")
 	}
 	d := security.Diagnose(v, req, hr, resolved)
 	return append(attrs, "would_verify", d.WouldVerify, "hint", d.Hint)
