@@ -63,10 +63,10 @@ type edge struct {
 //  2. the public URL, rebuilt (PUBLIC_BASE_URL, trusted X-Forwarded-*, Host);
 //  3. the query, and for a POST the body, read once (bounded) and parsed:
 //     400 when malformed, 413 when too large, 415 when neither a form nor JSON;
-//  4. v.Verify: 403 when it fails, logged with a diagnosis.
+//  4. v.Verify: 403 when it fails, logged (with a diagnosis, a few a second).
 //
-// A verifier that signs no body (Plivo V2) verifies before step 3 reads
-// the body, so that a forged request never costs a parse. A Plivo route
+// A verifier that signs no body (Plivo V2) verifies before it reads the
+// body, so that a forged request never costs a read or a parse. A Plivo route
 // parses a JSON body into parameters, as Plivo signs them; a Twilio route
 // (rawJSON) leaves it as bytes, which its signature covers through
 // bodySHA256.
