@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -55,7 +54,7 @@ type edge struct {
 	publicURL publicurl.PublicURL
 	maxBody   int64
 	log       *slog.Logger
-	diagnoses *rateLimit // a diagnosis costs several verifications: a few a second at most
+	diagnoses *rateLimit // detailed refusal lines, each with a diagnosis: a few a second at most
 }
 
 // verified returns middleware that verifies every request with v before
@@ -65,12 +64,15 @@ type edge struct {
 //  2. the public URL, rebuilt (PUBLIC_BASE_URL, trusted X-Forwarded-*, Host);
 //  3. the query, and for a POST the body, read once (bounded) and parsed:
 //     400 when malformed, 413 when too large, 415 when neither a form nor JSON;
-//  4. v.Verify: 403 when it fails, logged with a diagnosis.
+//  4. v.Verify: 403 when it fails, logged (with a diagnosis, a few a second).
 //
-// A Plivo route parses a JSON body into parameters, as Plivo signs them; a
-// Twilio route (rawJSON) leaves it as bytes, which its signature covers
-// through bodySHA256.
+// A verifier that signs no body (Plivo V2) verifies before it reads the
+// body, so that a forged request never costs a read or a parse. A Plivo route
+// parses a JSON body into parameters, as Plivo signs them; a Twilio route
+// (rawJSON) leaves it as bytes, which its signature covers through
+// bodySHA256.
 func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
+	_, bodyUnsigned := v.(*security.PlivoV2) // V2 signs the URL and the nonce only
 	return func(c *gin.Context) {
 		hr := c.Request
 		resolved := e.publicURL.Resolve(hr)
@@ -84,11 +86,8 @@ func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 			return
 		}
 		req := &security.Request{Method: hr.Method, URL: resolved.URL, Query: query, Header: hr.Header}
-		if hr.Method == http.MethodPost {
-			if status, err := e.readBody(c, req, rawJSON); err != nil {
-				e.refuse(c, status, err, resolved, nil)
-				return
-			}
+		if !bodyUnsigned && !e.body(c, req, rawJSON, resolved) {
+			return
 		}
 		signed, err := v.Verify(req)
 		if err != nil {
@@ -99,18 +98,38 @@ func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 			e.refuse(c, status, err, resolved, func() []any { return e.diagnose(v, req, resolved, err) })
 			return
 		}
+		if bodyUnsigned && !e.body(c, req, rawJSON, resolved) {
+			return
+		}
 		c.Set(callbackKey, &Callback{Request: req, Form: req.Form(), Signed: signed, Origin: resolved.Origin})
 		c.Next()
 	}
 }
 
+// body reads a POST's body into req, or refuses the request and returns
+// false.
+func (e *edge) body(c *gin.Context, req *security.Request, rawJSON bool, resolved publicurl.ResolvedURL) bool {
+	if req.Method != http.MethodPost {
+		return true
+	}
+	status, err := e.readBody(c, req, rawJSON)
+	if err != nil {
+		e.refuse(c, status, err, resolved, nil)
+		return false
+	}
+	return true
+}
+
 // readBody reads the bounded body into req and parses it by content type.
+// The buffer grows with the bytes received, not with the Content-Length
+// announced: a sender that announces 64 KiB and sends one byte holds a few
+// hundred bytes while the server waits for the rest.
 func (e *edge) readBody(c *gin.Context, req *security.Request, rawJSON bool) (int, error) {
 	errTooLarge := func() error { return fmt.Errorf("request body too large: at most %d bytes", e.maxBody) }
 	if c.Request.ContentLength > e.maxBody {
 		return http.StatusRequestEntityTooLarge, errTooLarge()
 	}
-	body, err := readAll(http.MaxBytesReader(c.Writer, c.Request.Body, e.maxBody), c.Request.ContentLength)
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, e.maxBody))
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -139,16 +158,6 @@ func (e *edge) readBody(c *gin.Context, req *security.Request, rawJSON bool) (in
 	return 0, nil
 }
 
-// readAll reads r, in one allocation when its length is known.
-func readAll(r io.Reader, length int64) ([]byte, error) {
-	if length <= 0 {
-		return io.ReadAll(r)
-	}
-	body := make([]byte, length)
-	_, err := io.ReadFull(r, body)
-	return body, err
-}
-
 // mediaType is a Content-Type without its parameters, in lower case.
 func mediaType(contentType string) string {
 	t, _, _ := strings.Cut(contentType, ";")
@@ -156,22 +165,35 @@ func mediaType(contentType string) string {
 }
 
 // refuse answers a request that cannot be verified with status and a short
-// reason, and logs it at warn level (403) or info (other 4xx). For a
-// mismatch, diagnosis adds what was probably wrong. Nothing after it runs.
+// reason, and logs it at warn level (403) or info (other 4xx). A 403's line
+// says where the URL came from, and for a mismatch diagnosis adds what was
+// probably wrong, for a few refusals a second: past them, a flood of forged
+// requests costs a short line each. Nothing after it runs.
 func (e *edge) refuse(c *gin.Context, status int, err error, resolved publicurl.ResolvedURL, diagnosis func() []any) {
 	attrs := []any{"route", c.FullPath(), "method", c.Request.Method, "status", status,
-		"signature_headers", signatureHeaders(c.Request.Header), "reason", err.Error()}
-	if status == http.StatusForbidden {
-		attrs = append(attrs, "url", resolved.URL, "scheme_from", resolved.SchemeFrom, "host_from", resolved.HostFrom,
+		"signature_headers", signatureHeaders(c.Request.Header), "reason", clip(err.Error())}
+	switch {
+	case status != http.StatusForbidden:
+		e.log.Info("request refused", attrs...)
+	case !e.diagnoses.allow():
+		e.log.Warn("signature rejected", append(attrs, "hint", "diagnosis skipped: more than a few refusals a second")...)
+	default:
+		attrs = append(attrs, "url", clip(resolved.URL), "scheme_from", resolved.SchemeFrom, "host_from", resolved.HostFrom,
 			"peer", resolved.Peer, "trusted_peer", resolved.TrustedPeer)
 		if diagnosis != nil {
 			attrs = append(attrs, diagnosis()...)
 		}
 		e.log.Warn("signature rejected", attrs...)
-	} else {
-		e.log.Info("request refused", attrs...)
 	}
 	abort(c, status, reason(status, err))
+}
+
+// clip shortens a logged string (a URL can be long) to 512 bytes.
+func clip(s string) string {
+	if len(s) <= 512 {
+		return s
+	}
+	return strings.ToValidUTF8(s[:512], "") + "…"
 }
 
 // abort answers status with a one-line plain-text reason and stops the chain.
@@ -189,7 +211,7 @@ func abort(c *gin.Context, status int, reason string) {
 func reason(status int, err error) string {
 	text := err.Error()
 	for _, s := range []error{security.ErrNoSignature, security.ErrNoNonce, security.ErrBadNonce, security.ErrMismatch,
-		security.ErrUnsignedBody, security.ErrMalformedParams, security.ErrBadURL} {
+		security.ErrUnsignedBody, security.ErrJSONTooDeep, security.ErrMalformedParams, security.ErrBadURL} {
 		if errors.Is(err, s) {
 			text = s.Error()
 			break
@@ -198,29 +220,63 @@ func reason(status int, err error) string {
 	return strings.ToLower(http.StatusText(status)) + ": " + text
 }
 
-// diagnose explains a mismatch, when the rate limit allows: the usual
-// suspects are tried, each a verification, so a flood of forged requests
-// must not buy one each.
+// diagnose explains a mismatch when the request is the size of a callback:
+// the usual suspects are tried, each a verification, so a few large forged
+// requests must not buy many times their cost. (refuse calls it for a few
+// refusals a second at most.)
 func (e *edge) diagnose(v security.Verifier, req *security.Request, resolved publicurl.ResolvedURL, err error) []any {
 	attrs := []any{"param_keys", paramKeys(req)}
-	if !errors.Is(err, security.ErrMismatch) {
+	switch {
+	case !errors.Is(err, security.ErrMismatch):
 		return attrs
-	}
-	if !e.diagnoses.allow() {
-		return append(attrs, "hint", "diagnosis skipped: more than a few mismatches a second")
+	case len(req.URL)+len(req.Body) > maxDiagnosed:
+		return append(attrs, "hint", fmt.Sprintf("diagnosis skipped: request larger than %d bytes", maxDiagnosed))
 	}
 	d := publicurl.Diagnose(v, req, resolved)
 	return append(attrs, "would_verify", d.WouldVerify, "hint", d.Hint)
 }
 
-// paramKeys lists the sorted keys of the query and body, at most 50; never
-// their values.
+// maxDiagnosed is the largest request (URL and body) that a mismatch is
+// diagnosed for: a callback is a few KiB.
+const maxDiagnosed = 16 << 10
+
+// paramKeys lists the keys of the query and body, never their values: the
+// first 50 in sorted order, each clipped to 40 bytes, 400 bytes at most in
+// all, so that a refusal's log line stays short whatever was sent. It sorts
+// only the keys it lists: a request with many keys costs no second sort.
 func paramKeys(r *security.Request) string {
-	keys := slices.Sorted(maps.Keys(r.Form()))
-	if len(keys) > 50 {
-		keys = append(keys[:50], "…")
+	var first []string // the least keys seen, in order
+	count := 0
+	for _, values := range []url.Values{r.Query, r.Params} {
+		for key := range values {
+			count++
+			if len(first) == 50 && key >= first[49] {
+				continue
+			}
+			if i, found := slices.BinarySearch(first, key); !found {
+				first = slices.Insert(first, i, key)
+				first = first[:min(len(first), 50)]
+			}
+		}
 	}
-	return strings.Join(keys, ",")
+	var b strings.Builder
+	listed := 0
+	for _, key := range first {
+		if len(key) > 40 {
+			key = strings.ToValidUTF8(key[:40], "") + "…"
+		}
+		if b.Len()+len(key) > 400 {
+			break
+		}
+		if listed++; listed > 1 {
+			b.WriteByte(',')
+		}
+		b.WriteString(key)
+	}
+	if listed < count {
+		fmt.Fprintf(&b, ",… (%d keys in the query and body)", count)
+	}
+	return b.String()
 }
 
 // signatureHeaders names the signature and nonce headers present; never their values.

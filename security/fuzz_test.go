@@ -68,15 +68,21 @@ func FuzzParseQueryAgainstStdlib(f *testing.F) {
 	})
 }
 
-// FuzzParseJSONParams checks that the JSON canonicaliser never panics and
-// either returns values or an ErrMalformedParams.
+// FuzzParseJSONParams checks that the JSON canonicaliser never panics,
+// either returns values or an ErrMalformedParams, and that its work stays
+// within its bound whatever the body (the bound that makes it linear).
 func FuzzParseJSONParams(f *testing.F) {
-	for _, s := range []string{`{"a":"b"}`, `{"a":[3,1,2]}`, `{"a":{"b":[true,false]}}`, `{"a":1e400}`, `[]`, `{"a":null}`} {
+	for _, s := range []string{`{"a":"b"}`, `{"a":[3,1,2]}`, `{"a":{"b":[true,false]}}`, `{"a":1e400}`, `[]`, `{"a":null}`,
+		`{"a":[1,"x",true]}`, `{"a":{"b":{"c":["\"]"]}}}`, `{"kkkkkkkkkkkkkkkk":[1,1,1,1,1,1,1,1,1,1,1,1]}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, err := ParseJSONParams(b); err != nil && !errors.Is(err, ErrMalformedParams) {
+		_, work, err := parseJSON(b)
+		if err != nil && !errors.Is(err, ErrMalformedParams) {
 			t.Fatalf("error %v does not wrap ErrMalformedParams", err)
+		}
+		if limit := maxJSONExpansion*len(b) + 1024; work > limit {
+			t.Fatalf("%d bytes written for a body of %d", work, len(b))
 		}
 	})
 }

@@ -2,9 +2,10 @@ package security
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"slices"
@@ -16,51 +17,176 @@ import (
 // signature covers, following plivo-python (the SDKs disagree; see the
 // README): a string is used as is; a number as Python prints it (1, 1.5,
 // 1e+16); true, false and null as True, False and None; an array adds each
-// of its values under the same key (numbers sorted as numbers, as Python
-// sorts them); and a nested object becomes one value, the concatenation of
-// its own sorted key+value pairs. Anything that is not an object, or an array
-// holding arrays, objects, nulls or mixed types (which plivo-python cannot
-// sort either), is an error wrapping [ErrMalformedParams].
+// of its values under the same key, printed so and sorted as strings (10
+// before 9, as plivo-python sorts them); and a nested object becomes one
+// value, the concatenation of its own sorted key+value pairs.
+//
+// Anything that is not an object, an array holding arrays, objects or nulls
+// (which plivo-python cannot sort), objects and arrays nested more than 32
+// deep, or parameters more than 8 times the body's size (an array repeats
+// its key for each value) is an error wrapping [ErrMalformedParams]. Its
+// work is linear in the body's size.
 func ParseJSONParams(body []byte) (url.Values, error) {
+	params, _, err := parseJSON(body)
+	return params, err
+}
+
+const (
+	// maxJSONDepth is how deeply a JSON body's objects and arrays may nest:
+	// far deeper than a callback's.
+	maxJSONDepth = 32
+	// maxJSONExpansion bounds the parameters of a JSON body to this many
+	// times its size, plus 1 KiB.
+	maxJSONExpansion = 8
+)
+
+// ErrJSONTooDeep means a JSON body nests objects and arrays more than 32
+// deep. It wraps [ErrMalformedParams].
+var ErrJSONTooDeep = fmt.Errorf("%w: JSON nested more than %d deep", ErrMalformedParams, maxJSONDepth)
+
+// parseJSON is ParseJSONParams, and also returns its work: the bytes of
+// parameters it wrote, each key counted once per value as it is signed.
+func parseJSON(body []byte) (url.Values, int, error) {
+	if tooDeep(body) {
+		return nil, 0, ErrJSONTooDeep
+	}
 	d := json.NewDecoder(bytes.NewReader(body))
 	d.UseNumber()
 	var obj map[string]any
 	if err := d.Decode(&obj); err != nil {
-		return nil, fmt.Errorf("%w: body is not a JSON object: %v", ErrMalformedParams, err)
+		return nil, 0, fmt.Errorf("%w: body is not a JSON object: %v", ErrMalformedParams, err)
 	}
 	if obj == nil {
-		return nil, fmt.Errorf("%w: body is not a JSON object", ErrMalformedParams)
+		return nil, 0, fmt.Errorf("%w: body is not a JSON object", ErrMalformedParams)
 	}
 	if d.More() {
-		return nil, fmt.Errorf("%w: data after the JSON object", ErrMalformedParams)
+		return nil, 0, fmt.Errorf("%w: data after the JSON object", ErrMalformedParams)
 	}
+	c := canonicaliser{budget: maxJSONExpansion*len(body) + 1024}
 	params := make(url.Values, len(obj))
 	for key, val := range obj {
-		vals, err := jsonValues(val)
+		vals, err := c.values(key, val)
 		if err != nil {
-			return nil, fmt.Errorf("%w: key %q: %v", ErrMalformedParams, clip(key, 64), err)
+			return nil, c.written, fmt.Errorf("%w: key %q: %v", ErrMalformedParams, clip(key, 64), err)
 		}
 		if len(vals) > 0 {
 			params[key] = vals
 		}
 	}
-	return params, nil
+	return params, c.written, nil
 }
 
-// jsonValues canonicalises one JSON value into the strings it signs as.
-func jsonValues(val any) ([]string, error) {
+// tooDeep reports whether body's objects and arrays nest more than
+// maxJSONDepth deep, skipping strings. It reads JSON only so far as to find
+// the brackets: a malformed body is for the decoder to refuse.
+func tooDeep(body []byte) bool {
+	depth, inString := 0, false
+	for i := 0; i < len(body) && depth <= maxJSONDepth; i++ {
+		switch c := body[i]; {
+		case inString && c == '\\':
+			i++ // the escaped byte
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{', c == '[':
+			depth++
+		case c == '}', c == ']':
+			depth--
+		}
+	}
+	return depth > maxJSONDepth
+}
+
+// canonicaliser prints decoded JSON values as plivo-python signs them,
+// writing each byte once, and counts what it writes against a budget.
+type canonicaliser struct {
+	written, budget int
+}
+
+// count adds n bytes about to be written to the work done, or fails when
+// they would exceed the budget.
+func (c *canonicaliser) count(n int) error {
+	if c.written+n > c.budget {
+		return fmt.Errorf("its parameters would exceed %d bytes (an array repeats its key for each value)", c.budget)
+	}
+	c.written += n
+	return nil
+}
+
+// values returns what val signs as under key: one string for a scalar or a
+// nested object, and for an array one per value, sorted.
+func (c *canonicaliser) values(key string, val any) ([]string, error) {
 	switch val := val.(type) {
-	case []any:
-		return jsonArray(val)
 	case map[string]any:
-		s, err := nestedParams(val)
-		return []string{s}, err
+		var b strings.Builder
+		if err := c.count(len(key)); err != nil {
+			return nil, err
+		}
+		err := c.object(&b, val)
+		return []string{b.String()}, err
+	case []any:
+		vals, err := arrayValues(val)
+		if err != nil {
+			return nil, err
+		}
+		n := len(key) * len(vals)
+		for _, v := range vals {
+			n += len(v)
+		}
+		return vals, c.count(n)
 	default:
-		return []string{jsonScalar(val)}, nil
+		s := pythonScalar(val)
+		return []string{s}, c.count(len(key) + len(s))
 	}
 }
 
-func jsonScalar(val any) string {
+// object writes a nested object to b as plivo-python's
+// get_sorted_params_string does: its keys sorted, each followed by its
+// value, a nested object's pairs in place, an array's values each after a
+// copy of the key.
+func (c *canonicaliser) object(b *strings.Builder, obj map[string]any) error {
+	for _, key := range slices.Sorted(maps.Keys(obj)) {
+		if nested, ok := obj[key].(map[string]any); ok {
+			if err := c.count(len(key)); err != nil {
+				return err
+			}
+			b.WriteString(key)
+			if err := c.object(b, nested); err != nil {
+				return err
+			}
+			continue
+		}
+		vals, err := c.values(key, obj[key])
+		if err != nil {
+			return err
+		}
+		for _, v := range vals {
+			b.WriteString(key)
+			b.WriteString(v)
+		}
+	}
+	return nil
+}
+
+// arrayValues prints an array's values as Python's str() does and sorts
+// them as strings, as plivo-python does.
+func arrayValues(arr []any) ([]string, error) {
+	out := make([]string, len(arr))
+	for i, e := range arr {
+		switch e.(type) {
+		case string, bool, json.Number:
+			out[i] = pythonScalar(e)
+		default:
+			return nil, errors.New("arrays may hold strings, numbers or booleans only")
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// pythonScalar prints a string, number, boolean or null as Python's str()
+// prints what json.loads made of it.
+func pythonScalar(val any) string {
 	switch val := val.(type) {
 	case string:
 		return val
@@ -74,72 +200,6 @@ func jsonScalar(val any) string {
 	default: // nil
 		return "None"
 	}
-}
-
-// jsonArray sorts an array as Python's list.sort does for one element type.
-func jsonArray(arr []any) ([]string, error) {
-	if len(arr) == 0 {
-		return nil, nil
-	}
-	out := make([]string, len(arr))
-	switch arr[0].(type) {
-	case string, bool:
-		kind := fmt.Sprintf("%T", arr[0])
-		for i, e := range arr {
-			if fmt.Sprintf("%T", e) != kind {
-				return nil, fmt.Errorf("array mixes types")
-			}
-			out[i] = jsonScalar(e)
-		}
-		slices.Sort(out) // "False" < "True" and strings by code point, as Python
-	case json.Number:
-		nums := make([]float64, len(arr))
-		for i, e := range arr {
-			n, ok := e.(json.Number)
-			if !ok {
-				return nil, fmt.Errorf("array mixes types")
-			}
-			f, err := strconv.ParseFloat(string(n), 64)
-			if err != nil {
-				return nil, fmt.Errorf("number %q out of range", clip(string(n), 32))
-			}
-			nums[i], out[i] = f, pythonNumber(n)
-		}
-		idx := make([]int, len(arr))
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(nums[a], nums[b]) })
-		sorted := make([]string, len(arr))
-		for i, j := range idx {
-			sorted[i] = out[j]
-		}
-		out = sorted
-	default:
-		return nil, fmt.Errorf("arrays may hold strings, numbers or booleans only")
-	}
-	return out, nil
-}
-
-// nestedParams is plivo-python's get_sorted_params_string for a nested object.
-func nestedParams(obj map[string]any) (string, error) {
-	keys := make([]string, 0, len(obj))
-	for k := range obj {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	var b strings.Builder
-	for _, k := range keys {
-		vals, err := jsonValues(obj[k])
-		if err != nil {
-			return "", err
-		}
-		for _, v := range vals {
-			b.WriteString(k)
-			b.WriteString(v)
-		}
-	}
-	return b.String(), nil
 }
 
 // pythonNumber prints a JSON number as Python's str() prints what json.loads

@@ -51,7 +51,8 @@ func TestParseJSONParams(t *testing.T) {
 	}{
 		{"strings", `{"From":"1415","Text":"hi"}`, url.Values{"From": {"1415"}, "Text": {"hi"}}},
 		{"array of strings sorted", `{"Digits":["9","1","10"]}`, url.Values{"Digits": {"1", "10", "9"}}},
-		{"array of numbers sorted as numbers", `{"n":[10,9,1.5]}`, url.Values{"n": {"1.5", "9", "10"}}},
+		{"array of numbers sorted as strings", `{"n":[10,9,1.5]}`, url.Values{"n": {"1.5", "10", "9"}}},
+		{"array of mixed scalars", `{"a":[1,"x",true,1e999]}`, url.Values{"a": {"1", "True", "inf", "x"}}},
 		{"booleans and null as Python prints them", `{"a":true,"b":false,"c":null}`, url.Values{"a": {"True"}, "b": {"False"}, "c": {"None"}}},
 		{"integers as written", `{"a":12345678901234567890,"b":-0}`, url.Values{"a": {"12345678901234567890"}, "b": {"0"}}},
 		{"floats as Python repr", `{"a":1.50,"b":1e2,"c":1e16,"d":0.0001,"e":1e-5,"f":-2.5e-7,"g":123456789012345.6}`,
@@ -71,7 +72,7 @@ func TestParseJSONParams(t *testing.T) {
 
 func TestParseJSONParamsRejects(t *testing.T) {
 	for _, in := range []string{``, `null`, `[]`, `"s"`, `1`, `{`, `{"a":1}{}`, `{"a":[[1]]}`,
-		`{"a":[{"b":1}]}`, `{"a":[1,"x"]}`, `{"a":[null]}`, `{"a":[true,"x"]}`, `{"a":[1e999]}`} {
+		`{"a":[{"b":1}]}`, `{"a":[null]}`, `{"a":["x",null]}`} {
 		if _, err := ParseJSONParams([]byte(in)); !errors.Is(err, ErrMalformedParams) {
 			t.Errorf("ParseJSONParams(%s) error = %v, want ErrMalformedParams", in, err)
 		}
