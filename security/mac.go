@@ -5,19 +5,38 @@ import (
 	"encoding/base64"
 	"hash"
 	"net/http"
-	"slices"
 	"strings"
 )
 
-// matches reports whether one of sigs is the HMAC of msg under one of keys.
-// Each comparison takes the same time whatever the bytes (hmac.Equal), so a
-// forger learns nothing from how long a refusal takes.
-func matches(newHash func() hash.Hash, keys []string, msg []byte, sigs [][]byte) bool {
+// keys are HMACs keyed once with each secret. A check starts from a clone
+// of one, so that the secret is not hashed into the HMAC's pads again for
+// every request; the keyed originals are only ever cloned, which is safe
+// for concurrent use.
+type keys []hash.Hash
+
+// newKeys keys an HMAC of newHash with each secret that is not empty.
+func newKeys(newHash func() hash.Hash, secrets []string) keys {
+	var k keys
+	for _, secret := range secrets {
+		if secret != "" {
+			k = append(k, hmac.New(newHash, []byte(secret)))
+		}
+	}
+	return k
+}
+
+// match reports whether one of sigs is the HMAC of msg under one of the
+// keys. Each comparison takes the same time whatever the bytes
+// (hmac.Equal), so a forger learns nothing from how long a refusal takes.
+func (k keys) match(msg []byte, sigs [][]byte) bool {
 	if len(sigs) == 0 {
 		return false
 	}
-	for _, key := range keys {
-		mac := hmac.New(newHash, []byte(key))
+	for _, keyed := range k {
+		mac, err := keyed.(hash.Cloner).Clone()
+		if err != nil {
+			return false
+		}
 		mac.Write(msg)
 		sum := mac.Sum(nil)
 		for _, sig := range sigs {
@@ -55,9 +74,4 @@ func sign(newHash func() hash.Hash, key string, msg []byte) string {
 	mac := hmac.New(newHash, []byte(key))
 	mac.Write(msg)
 	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
-}
-
-// nonEmpty returns a copy of keys without the empty ones.
-func nonEmpty(keys []string) []string {
-	return slices.DeleteFunc(slices.Clone(keys), func(k string) bool { return k == "" })
 }

@@ -171,13 +171,13 @@ func SignPlivoV2(token, rawURL, nonce string) (string, error) {
 
 // plivoScheme is what V3 and V2 share: three headers and two sets of tokens.
 type plivoScheme struct {
-	signature, mainSignature, nonce string   // header names, canonical
-	account, main                   []string // tokens, none empty
+	signature, mainSignature, nonce string // header names, canonical
+	account, main                   keys   // one per token
 }
 
 func newPlivoScheme(t PlivoTokens, signature, mainSignature, nonce string) (plivoScheme, error) {
 	p := plivoScheme{signature: signature, mainSignature: mainSignature, nonce: nonce,
-		account: nonEmpty(t.AuthTokens), main: nonEmpty(t.MainAccountTokens)}
+		account: newKeys(sha256.New, t.AuthTokens), main: newKeys(sha256.New, t.MainAccountTokens)}
 	if len(p.account)+len(p.main) == 0 {
 		return p, fmt.Errorf("%w: give at least one Plivo auth token", ErrNoToken)
 	}
@@ -218,7 +218,7 @@ func (p plivoScheme) CheckHeaders(h http.Header) error {
 // spellings), and returns the string that matched.
 func (p plivoScheme) match(ph plivoHeaders, base string, msg []byte) (Signed, error) {
 	signed, ok := firstMatch(base, msg, func(msg []byte) bool {
-		return matches(sha256.New, p.account, msg, ph.account) || matches(sha256.New, p.main, msg, ph.main)
+		return p.account.match(msg, ph.account) || p.main.match(msg, ph.main)
 	})
 	if !ok {
 		return nil, fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",

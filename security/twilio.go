@@ -87,13 +87,13 @@ func signTwilioLike(key, rawURL string, params url.Values, keepOrder bool) (stri
 // twilioScheme is what Twilio and SignalWire share: all but the order of a
 // repeated key's values.
 type twilioScheme struct {
-	keys      []string // secrets, none empty
+	keys      keys     // one per secret
 	keepOrder bool     // a repeated key's values in request order (SignalWire)
 	headers   []string // the signature headers read, canonical
 }
 
-func newTwilioScheme(keys []string, keepOrder bool, headers ...string) (twilioScheme, error) {
-	s := twilioScheme{keys: nonEmpty(keys), keepOrder: keepOrder}
+func newTwilioScheme(secrets []string, keepOrder bool, headers ...string) (twilioScheme, error) {
+	s := twilioScheme{keys: newKeys(sha1.New, secrets), keepOrder: keepOrder}
 	for _, h := range headers {
 		s.headers = append(s.headers, http.CanonicalHeaderKey(h))
 	}
@@ -140,7 +140,7 @@ func (t twilioScheme) Verify(r *Request) (Signed, error) {
 		return nil, fmt.Errorf("%w: a JSON body is signed only through bodySHA256 in the URL, and this URL has none", ErrUnsignedBody)
 	}
 	msg := twilioMessage(base, r.URL, params, t.keepOrder)
-	signed, ok := firstMatch(base, msg, func(msg []byte) bool { return matches(sha1.New, t.keys, msg, sigs) })
+	signed, ok := firstMatch(base, msg, func(msg []byte) bool { return t.keys.match(msg, sigs) })
 	if !ok {
 		return nil, fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
 			ErrMismatch, len(sigs), base)
