@@ -299,12 +299,32 @@ func TestHealthcheck(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	_, port, _ := strings.Cut(strings.TrimPrefix(h.URL, "http://"), ":")
-	if code := checkHealth(env(map[string]string{"PORT": port}), io.Discard); code != 0 {
+	if code := checkHealth(env(map[string]string{"PORT": port}), "", io.Discard); code != 0 {
 		t.Errorf("healthy server: exit %d", code)
 	}
 	h.Close()
 	var errs strings.Builder
-	if code := checkHealth(env(map[string]string{"PORT": port}), &errs); code != 1 || !strings.Contains(errs.String(), "healthcheck") {
+	if code := checkHealth(env(map[string]string{"PORT": port}), "", &errs); code != 1 || !strings.Contains(errs.String(), "healthcheck") {
 		t.Errorf("no server: exit %d, %q", code, errs.String())
+	}
+}
+
+// TestHealthcheckReadsDotenv: -healthcheck reads its configuration as the
+// server does: with PORT in .env it probes that port, and an invalid
+// configuration (no server runs with it) is unhealthy, named.
+func TestHealthcheckReadsDotenv(t *testing.T) {
+	inCleanDir(t)
+	h := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") }))
+	defer h.Close()
+	_, port, _ := strings.Cut(strings.TrimPrefix(h.URL, "http://"), ":")
+	os.WriteFile(".env", []byte("PORT="+port+"\n"), 0o600)
+	var errs strings.Builder
+	if code := checkHealth(env(nil), ".env", &errs); code != 0 {
+		t.Errorf("PORT=%s in .env: exit %d, %s", port, code, errs.String())
+	}
+	errs.Reset()
+	os.WriteFile(".env", []byte("PORT="+port+"\nGIN_MODE=release\n"), 0o600) // and no token
+	if code := checkHealth(env(nil), ".env", &errs); code != 1 || !strings.Contains(errs.String(), "PLIVO_AUTH_TOKEN") {
+		t.Errorf("invalid configuration: exit %d, %q", code, errs.String())
 	}
 }
