@@ -12,11 +12,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"answerurl/internal/redistest"
 	"answerurl/security"
 )
 
@@ -326,5 +328,192 @@ func TestHealthcheckReadsDotenv(t *testing.T) {
 	os.WriteFile(".env", []byte("PORT="+port+"\nGIN_MODE=release\n"), 0o600) // and no token
 	if code := checkHealth(env(nil), ".env", &errs); code != 1 || !strings.Contains(errs.String(), "PLIVO_AUTH_TOKEN") {
 		t.Errorf("invalid configuration: exit %d, %q", code, errs.String())
+	}
+}
+
+// server is run, started by startRun in the current directory.
+type server struct {
+	t     *testing.T
+	addr  string       // 127.0.0.1:port
+	lines chan string  // stdout, a line at a time, closed when run returns
+	seen  []string     // the lines read so far
+	stop  func() error // cancels run and returns its error, once every line is read
+}
+
+// startRun starts run with kv as its environment, and reads its stdout
+// until it says where it listens. Its stdout is always read, so that the
+// server never waits on it.
+func startRun(t *testing.T, kv map[string]string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, env(kv), w); w.Close() }()
+	s := &server{t: t, lines: make(chan string, 10000)}
+	go func() {
+		for sc := bufio.NewScanner(out); sc.Scan(); {
+			s.lines <- sc.Text()
+		}
+		close(s.lines)
+	}()
+	var once sync.Once
+	var err error
+	s.stop = func() error {
+		once.Do(func() {
+			cancel()
+			for l := range s.lines {
+				s.seen = append(s.seen, l)
+			}
+			err = <-done
+		})
+		return err
+	}
+	t.Cleanup(func() { s.stop() })
+	l := s.next("listening")
+	if m := listeningAddr.FindStringSubmatch(l); m != nil {
+		s.addr = "127.0.0.1:" + m[1]
+	} else if strings.HasPrefix(l, "{") {
+		var start struct{ Addr string }
+		json.Unmarshal([]byte(l), &start)
+		s.addr = "127.0.0.1" + start.Addr[strings.LastIndex(start.Addr, ":"):]
+	}
+	if s.addr == "" {
+		t.Fatalf("the server did not say where it listens: %q", s.seen)
+	}
+	return s
+}
+
+// next reads lines until one contains substr, and returns it; "" when
+// none does within 10 seconds or before run ends.
+func (s *server) next(substr string) string {
+	for _, l := range s.seen {
+		if strings.Contains(l, substr) {
+			return l
+		}
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				return ""
+			}
+			s.seen = append(s.seen, l)
+			if strings.Contains(l, substr) {
+				return l
+			}
+		case <-timeout:
+			return ""
+		}
+	}
+}
+
+// get fetches path from the server and returns its body.
+func (s *server) get(path string) (int, string) {
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + s.addr + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestDevTokenFile: the development token's file is made anew, mode 0600,
+// whatever was there: a symlink planted in the directory is replaced, not
+// written through, and a stale file of mode 0644 is replaced too. The file
+// is gone once the server stops.
+func TestDevTokenFile(t *testing.T) {
+	for _, plant := range []string{"symlink", "stale 0644 file"} {
+		t.Run(plant, func(t *testing.T) {
+			inCleanDir(t)
+			target := filepath.Join(t.TempDir(), "victim")
+			os.WriteFile(target, []byte("precious\n"), 0o644)
+			if plant == "symlink" {
+				os.Symlink(target, devTokenFile)
+			} else {
+				os.WriteFile(devTokenFile, []byte("dev-stale\n"), 0o644)
+				os.Chmod(devTokenFile, 0o644) // whatever the umask
+			}
+			s := startRun(t, map[string]string{"PORT": "0"})
+			s.next("PLIVO_AUTH_TOKEN=") // the banner follows the file
+			fi, err := os.Lstat(devTokenFile)
+			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s while running: %v %v, want a regular file of mode 0600", devTokenFile, fi.Mode(), err)
+			}
+			if b, _ := os.ReadFile(devTokenFile); !strings.HasPrefix(string(b), "dev-") || string(b) == "dev-stale\n" {
+				t.Errorf("%s holds %q, want the new token", devTokenFile, b)
+			}
+			if b, _ := os.ReadFile(target); string(b) != "precious\n" {
+				t.Errorf("the symlink's target was written: %q", b)
+			}
+			if err := s.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Lstat(devTokenFile); !os.IsNotExist(err) {
+				t.Errorf("%s is left after shutdown: %v", devTokenFile, err)
+			}
+			if left, _ := filepath.Glob(".dev-token-*"); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+		})
+	}
+}
+
+// TestJSONLogsDevelopment: with LOG_FORMAT=json and no token, every line on
+// stdout is a JSON object, the development banner included, and the banner
+// says where the token is without printing it.
+func TestJSONLogsDevelopment(t *testing.T) {
+	inCleanDir(t)
+	s := startRun(t, map[string]string{"PORT": "0", "LOG_FORMAT": "json"})
+	banner := s.next("development mode")
+	token, _ := os.ReadFile(devTokenFile)
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range s.seen {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(l), &obj); err != nil {
+			t.Errorf("not a JSON line: %q", l)
+		}
+	}
+	if banner == "" || !strings.Contains(banner, devTokenFile) || len(token) < 10 || strings.Contains(banner, strings.TrimSpace(string(token))) {
+		t.Errorf("banner %q: want the token's file named and the token %q kept out", banner, token)
+	}
+}
+
+// TestReplayStoreReport: at start, the memory store says its keys do not
+// survive a restart; a Redis without persistence is warned about, one with
+// it is not; a Redis down at start is warned about, and /readyz then tells
+// an anonymous caller the cause without the store's address, which goes to
+// the log.
+func TestReplayStoreReport(t *testing.T) {
+	inCleanDir(t)
+	report := func(kv map[string]string) (log, readyz string) {
+		kv["PORT"], kv["PLIVO_AUTH_TOKEN"] = "0", "t"
+		s := startRun(t, kv)
+		_, readyz = s.get("/readyz")
+		if err := s.stop(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(s.seen, "\n"), readyz
+	}
+	if log, _ := report(map[string]string{}); !strings.Contains(log, "do not survive a restart") {
+		t.Errorf("memory store: %s", log)
+	}
+	volatile := redistest.Start(t)
+	if log, _ := report(map[string]string{"REPLAY_STORE": volatile.URL()}); !strings.Contains(log, "Redis persistence is off") {
+		t.Errorf("Redis without persistence: %s", log)
+	}
+	durable := redistest.Start(t, "--appendonly", "yes")
+	if log, body := report(map[string]string{"REPLAY_STORE": durable.URL()}); strings.Contains(log, "persistence") || body != "ready\n" {
+		t.Errorf("Redis with persistence: /readyz %q, log %s", body, log)
+	}
+	log, body := report(map[string]string{"REPLAY_STORE": "redis://127.0.0.1:1/0", "REPLAY_STORE_TIMEOUT": "200ms"})
+	if !strings.Contains(log, "the replay store does not answer") || !strings.Contains(log, "127.0.0.1:1") {
+		t.Errorf("Redis down at start: %s", log)
+	}
+	if body != "not ready: replay store unreachable\n" {
+		t.Errorf("/readyz with Redis down: %q, want the cause and nothing more", body)
 	}
 }
