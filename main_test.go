@@ -9,10 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -78,6 +80,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{map[string]string{"SPEAK_VOICE": "ROBOT"}, "SPEAK_VOICE"},
 		{map[string]string{"SMS_REPLY_TEXT": "a\x00"}, "SMS_REPLY_TEXT"},
 		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
+		{map[string]string{"GIN_MODE": "production"}, "GIN_MODE"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "your-auth-token"}, "PLIVO_AUTH_TOKEN"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "..."}, "PLIVO_AUTH_TOKEN"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "<your-auth-token>"}, "PLIVO_AUTH_TOKEN"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "MA1234 # my token"}, "PLIVO_AUTH_TOKEN"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "t", "TWILIO_AUTH_TOKEN": "your_auth_token"}, "TWILIO_AUTH_TOKEN"},
 	}
 	for _, tt := range tests {
 		_, err := loadConfig(env(tt.env), "")
@@ -104,6 +112,70 @@ func TestReleaseWithoutPublicURLWarns(t *testing.T) {
 	if warned(map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "t", "PUBLIC_BASE_URL": "https://a.example"}) ||
 		warned(map[string]string{"PLIVO_AUTH_TOKEN": "t"}) {
 		t.Error("a warning where PUBLIC_BASE_URL is set, or in development")
+	}
+}
+
+// TestConfigWarnings: settings that start a development server but are
+// probably wrong are warned about, saying what to set: a placeholder
+// token, and a route's URL given as PUBLIC_BASE_URL. The documented
+// GIN_MODE words are accepted.
+func TestConfigWarnings(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // "" for no warning
+	}{
+		{"placeholder token", map[string]string{"PLIVO_AUTH_TOKEN": "your-auth-token"}, "PLIVO_AUTH_TOKEN holds a placeholder"},
+		{"a route as the base", map[string]string{"PUBLIC_BASE_URL": "https://abc.ngrok-free.app/speak/"}, "set PUBLIC_BASE_URL=https://abc.ngrok-free.app"},
+		{"a nested route as the base", map[string]string{"PUBLIC_BASE_URL": "https://a.example/hooks/ivr/choice"}, "ends in the route /ivr/choice: every callback will be refused, since the server adds each route's path to the base; set PUBLIC_BASE_URL=https://a.example/hooks"},
+		{"a prefix", map[string]string{"PUBLIC_BASE_URL": "https://a.example/hooks/"}, ""},
+		{"a real token", map[string]string{"PLIVO_AUTH_TOKEN": "MzQ5ZTU1YjEtNmIyZC00NDU3LWE2"}, ""},
+		{"GIN_MODE=development", map[string]string{"GIN_MODE": "development"}, ""},
+		{"GIN_MODE=debug", map[string]string{"GIN_MODE": "debug"}, ""},
+	}
+	for _, tt := range tests {
+		cfg, err := loadConfig(env(tt.env), "")
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		warnings := strings.Join(cfg.Warnings, "\n")
+		if (tt.want == "") != (warnings == "") || !strings.Contains(warnings, tt.want) {
+			t.Errorf("%s: warnings %q, want %q", tt.name, warnings, tt.want)
+		}
+	}
+}
+
+// TestGinModeWords: the built server, with GIN_MODE=development in its
+// environment (the word the README uses), starts; with a word Gin does not
+// know, it exits 1 with one line naming GIN_MODE, not Gin's panic.
+func TestGinModeWords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := serverBinary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Dir, cmd.Env = t.TempDir(), []string{"PORT=0", "GIN_MODE=development"}
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var head []string
+	addr := scanAddr(bufio.NewScanner(stdout), func(l string) { head = append(head, l) })
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if addr == "" {
+		t.Errorf("GIN_MODE=development: the server did not start:\n%s", strings.Join(head, "\n"))
+	}
+
+	cmd = exec.CommandContext(ctx, bin)
+	cmd.Dir, cmd.Env = t.TempDir(), []string{"PORT=0", "GIN_MODE=production"}
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || strings.Contains(string(out), "panic") || !strings.Contains(string(out), `GIN_MODE="production": set release`) {
+		t.Errorf("GIN_MODE=production: exit %d (%v), output:\n%s", code, err, out)
 	}
 }
 
