@@ -316,23 +316,8 @@ func TestEnvExample(t *testing.T) {
 // start-up line and the line of an answered callback alike.
 func TestJSONLogs(t *testing.T) {
 	inCleanDir(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	out, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, env(map[string]string{"PORT": "0", "PLIVO_AUTH_TOKEN": "t", "LOG_FORMAT": "json"}), w)
-		w.Close()
-	}()
-	lines := bufio.NewScanner(out)
-	var start struct{ Msg, Addr string }
-	if !lines.Scan() || json.Unmarshal(lines.Bytes(), &start) != nil || start.Msg != "listening" {
-		t.Fatalf("first line %q: want a JSON object saying where it listens", lines.Text())
-	}
-	_, port, _ := strings.Cut(start.Addr, "]:")
-	if port == "" {
-		_, port, _ = strings.Cut(start.Addr, ":")
-	}
-	u := "http://127.0.0.1:" + port + "/speak/"
+	s := startRun(t, map[string]string{"PORT": "0", "PLIVO_AUTH_TOKEN": "t", "LOG_FORMAT": "json"})
+	u := "http://" + s.addr + "/speak/"
 	sig, _ := security.SignPlivoV3("t", "GET", u, nil, "99")
 	req, _ := http.NewRequest("GET", u, nil)
 	req.Header.Set(security.HeaderPlivoV3, sig)
@@ -344,21 +329,17 @@ func TestJSONLogs(t *testing.T) {
 		Msg, Route string
 		Status     int
 	}
-	for lines.Scan() {
-		if err := json.Unmarshal(lines.Bytes(), &answered); err != nil {
-			t.Fatalf("not a JSON line: %q", lines.Text())
-		}
-		if answered.Msg == "callback answered" {
-			break
-		}
-	}
+	json.Unmarshal([]byte(s.next(`"msg":"callback answered"`)), &answered)
 	if answered.Route != "/speak/" || answered.Status != 200 {
 		t.Errorf("callback line: %+v", answered)
 	}
-	cancel()
-	go io.Copy(io.Discard, out)
-	if err := <-done; err != nil {
+	if err := s.stop(); err != nil {
 		t.Fatal(err)
+	}
+	for _, l := range s.seen {
+		if json.Unmarshal([]byte(l), new(map[string]any)) != nil {
+			t.Errorf("not a JSON line: %q", l)
+		}
 	}
 }
 
