@@ -1,5 +1,6 @@
 # Build: docker build -t answerurl .
-# Run:   docker run -p 8080:8080 -e PLIVO_AUTH_TOKEN=... answerurl
+# Run:   docker run -p 8080:8080 -e PLIVO_AUTH_TOKEN -e PUBLIC_BASE_URL=https://answer.example.com answerurl
+#        (-e PLIVO_AUTH_TOKEN passes the variable from your shell; a placeholder is refused)
 FROM docker.io/library/golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./

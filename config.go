@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,7 +81,7 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
-	errs := errors.Join(c.loadServer(getenv), c.loadAnswers(getenv), c.loadReplay(getenv))
+	errs := errors.Join(c.loadTokens(getenv), c.loadServer(getenv), c.loadAnswers(getenv), c.loadReplay(getenv))
 	if errs != nil {
 		return nil, errs
 	}
@@ -102,11 +103,30 @@ func withDotenv(getenv func(string) string, path string) func(string) string {
 	}
 }
 
-// loadServer reads the listener, the tokens and how the public URL is rebuilt.
-func (c *Config) loadServer(getenv func(string) string) error {
+// loadTokens checks GIN_MODE and reads the secrets. In development, with
+// no Plivo token, it makes one up.
+func (c *Config) loadTokens(getenv func(string) string) error {
 	var errs []error
-	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
-		errs = append(errs, fmt.Errorf("PORT=%q: set a port number such as 8080", c.Port))
+	switch mode := getenv("GIN_MODE"); mode {
+	case "", "development", "debug", "test", "release":
+	default:
+		errs = append(errs, fmt.Errorf("GIN_MODE=%q: set release in production, or leave it unset (development)", mode))
+	}
+	secrets := []struct {
+		name   string
+		values []string
+	}{{"PLIVO_AUTH_TOKEN", c.AuthTokens}, {"PLIVO_MAIN_AUTH_TOKEN", c.MainAccountTokens},
+		{"TWILIO_AUTH_TOKEN", c.TwilioAuthTokens}, {"SIGNALWIRE_SIGNING_KEY", c.SignalWireKeys}}
+	for _, s := range secrets {
+		if !slices.ContainsFunc(s.values, placeholder) {
+			continue
+		}
+		msg := s.name + " holds a placeholder (such as your-auth-token, ... or <token>) or a value with spaces: set the secret itself, as your provider's console shows it"
+		if c.Release {
+			errs = append(errs, errors.New(msg))
+		} else {
+			c.Warnings = append(c.Warnings, msg)
+		}
 	}
 	if len(c.AuthTokens) == 0 && len(c.MainAccountTokens) == 0 {
 		if c.Release {
@@ -116,11 +136,32 @@ func (c *Config) loadServer(getenv func(string) string) error {
 			c.AuthTokens = []string{c.GeneratedToken}
 		}
 	}
+	return errors.Join(errs...)
+}
+
+// placeholder reports whether a secret is an example's stand-in rather
+// than a real one: "your-auth-token", "<token>", "...", "xxxx", or a value
+// with a space in it. Real tokens are letters, digits and a few symbols.
+func placeholder(v string) bool {
+	lower := strings.ToLower(v)
+	return strings.ContainsAny(v, " \t<>") || strings.Trim(lower, ".*x") == "" ||
+		strings.Contains(lower, "your") || strings.Contains(lower, "changeme")
+}
+
+// loadServer reads the listener, how the public URL is rebuilt, and the
+// server's limits.
+func (c *Config) loadServer(getenv func(string) string) error {
+	var errs []error
+	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
+		errs = append(errs, fmt.Errorf("PORT=%q: set a port number such as 8080", c.Port))
+	}
 	if s := getenv("PUBLIC_BASE_URL"); s != "" {
 		c.publicBaseURLInput = s
 		u, err := publicurl.ParseBaseURL(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("PUBLIC_BASE_URL: %w", err))
+		} else if route, base := routeInBase(u); route != "" {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("PUBLIC_BASE_URL ends in the route %s: every callback will be refused, since the server adds each route's path to the base; set PUBLIC_BASE_URL=%s", route, base))
 		}
 		c.PublicBaseURL = u
 	} else if c.Release {
@@ -146,6 +187,24 @@ func (c *Config) loadServer(getenv func(string) string) error {
 		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: set text or json", c.LogFormat))
 	}
 	return errors.Join(errs...)
+}
+
+// routeNames are the first path segments of the server's routes.
+var routeNames = []string{"speak", "receive_sms", "message_status", "hangup", "ivr", "twilio", "signalwire"}
+
+// routeInBase finds a route's path in a base URL (a route's full URL pasted
+// as the base, such as https://abc.ngrok-free.app/speak/): it returns the
+// route's path and the base without it, or "" when there is none.
+func routeInBase(u *url.URL) (route, base string) {
+	segments := strings.Split(u.Path, "/")
+	for i, s := range segments {
+		if slices.Contains(routeNames, s) {
+			b := *u
+			b.Path = strings.Join(segments[:i], "/")
+			return "/" + strings.Join(segments[i:], "/"), strings.TrimSuffix(b.String(), "/")
+		}
+	}
+	return "", ""
 }
 
 // loadAnswers reads what the routes answer.

@@ -60,7 +60,7 @@ func startServer(t *testing.T, change func(*Config)) (addr string, logs *lockedB
 		change(cfg)
 	}
 	logs = &lockedBuffer{}
-	srv, err := newServer(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	srv, _, err := newServer(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -15,24 +14,26 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"answerurl/handlers"
+	"answerurl/internal/ginmode" // before gin's init: see the package
 	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
 )
 
 func main() {
-	healthcheck := flag.Bool("healthcheck", false, "check the server on PORT (of this environment) at /healthz, and exit 0 when it answers 200, else 1")
+	ginmode.Restore()
+	healthcheck := flag.Bool("healthcheck", false, "check the server this configuration (environment and .env) describes, at /healthz on its PORT, and exit 0 when it answers 200, else 1")
 	flag.Parse()
 	if *healthcheck {
-		os.Exit(checkHealth(os.Getenv, os.Stderr))
+		os.Exit(checkHealth(os.Getenv, ".env", os.Stderr))
 	}
 	gin.SetMode(gin.ReleaseMode) // our own logs say what gin's debug output would
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -45,8 +46,15 @@ func main() {
 
 // checkHealth asks the local server's /healthz, for a container's
 // HEALTHCHECK (the image has no shell and no curl): 0 when it answers 200.
-func checkHealth(getenv func(string) string, stderr io.Writer) int {
-	u := "http://127.0.0.1:" + or(getenv("PORT"), defaultPort) + "/healthz"
+// It reads the configuration as the server does, .env included, and
+// fails when it is invalid, since no server runs with it.
+func checkHealth(getenv func(string) string, dotenvPath string, stderr io.Writer) int {
+	cfg, err := loadConfig(getenv, dotenvPath)
+	if err != nil {
+		fmt.Fprintf(stderr, "healthcheck: configuration:\n%v\n", err)
+		return 1
+	}
+	u := "http://127.0.0.1:" + cfg.Port + "/healthz"
 	resp, err := (&http.Client{Timeout: 2 * time.Second}).Get(u)
 	if err != nil {
 		fmt.Fprintln(stderr, "healthcheck:", err)
@@ -67,15 +75,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	out := newBatchedWriter(stdout)
-	defer out.Flush()
-	var log *slog.Logger
+	log := slog.New(slog.NewTextHandler(stdout, nil))
 	if cfg.LogFormat == "json" {
-		log = slog.New(slog.NewJSONHandler(out, nil))
-	} else {
-		log = slog.New(slog.NewTextHandler(out, nil))
+		log = slog.New(slog.NewJSONHandler(stdout, nil))
 	}
-	srv, err := newServer(cfg, log)
+	srv, redis, err := newServer(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -90,79 +94,62 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	for _, w := range cfg.Warnings {
 		log.Warn(w)
 	}
-	if cfg.ReplayWindow == 0 {
-		log.Warn("REPLAY_WINDOW=0: the replay guard is off; a captured request can be replayed, and a retried message is handled twice")
-	}
+	reportStore(ctx, cfg, redis, log)
 	if cfg.GeneratedToken != "" {
 		// The signing client reads it from here, so that the README's
 		// commands work as pasted; it is gone when the server stops.
-		if err := os.WriteFile(devTokenFile, []byte(cfg.GeneratedToken+"\n"), 0o600); err == nil {
+		if err := writeDevToken(devTokenFile, cfg.GeneratedToken); err != nil {
+			log.Warn("could not keep the development token in "+devTokenFile+"; pass it to webhook-send with -token", "err", err)
+		} else {
 			defer os.Remove(devTokenFile)
 		}
-		printDevBanner(out, cfg, ln.Addr())
+		devBanner(stdout, log, cfg, ln.Addr())
 	}
-	out.Flush()
-	go out.flushEvery(ctx, 100*time.Millisecond)
 	return serve(ctx, srv, ln, cfg, log)
-}
-
-// batchedWriter batches the log's lines: a busy server writes one line per
-// callback, and one write call a tick instead of one a line keeps logging
-// off the request's cost. Lines wait at most a tick, and the rest is
-// written at shutdown.
-type batchedWriter struct {
-	mu sync.Mutex
-	w  *bufio.Writer
-}
-
-func newBatchedWriter(w io.Writer) *batchedWriter {
-	return &batchedWriter{w: bufio.NewWriterSize(w, 64<<10)}
-}
-
-// Write buffers p.
-func (b *batchedWriter) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.w.Write(p)
-}
-
-// Flush writes what is buffered.
-func (b *batchedWriter) Flush() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.w.Flush()
-}
-
-// flushEvery flushes every tick until ctx is done.
-func (b *batchedWriter) flushEvery(ctx context.Context, tick time.Duration) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			b.Flush()
-		}
-	}
 }
 
 // devTokenFile holds the token a development server made up, while it runs.
 const devTokenFile = ".dev-token"
 
-// newServer builds the application's http.Server from its configuration.
-func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
+// writeDevToken writes token to path, readable by this user only. It writes
+// a new file beside path and renames it into place, so that whatever was at
+// path (a stale file of any mode, or a symlink planted there) is replaced,
+// never written through.
+func writeDevToken(path, token string) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".dev-token-*") // mode 0600, created exclusively
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after a successful rename, there is nothing left to remove
+	_, err = f.WriteString(token + "\n")
+	if err = errors.Join(err, f.Close()); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+// newServer builds the application's http.Server from its configuration,
+// and returns the Redis replay store when it uses one.
+func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, error) {
 	var guard *replay.Guard
+	var redis *replay.Redis
 	var ready func(context.Context) error
 	if cfg.ReplayWindow > 0 {
 		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Lease: cfg.ReplayLease}
 		if cfg.ReplayStore != "" {
 			r, err := replay.NewRedis(cfg.ReplayStore, cfg.ReplayKeyPrefix, cfg.ReplayStoreTimeout)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			replay.LogRedisTo(log)
-			guard.Store, ready = r, r.Ping
+			guard.Store, redis = r, r
+			ready = func(ctx context.Context) error {
+				err := r.Ping(ctx)
+				if err != nil { // /readyz says only "unreachable"; the details are for the log
+					log.Warn("not ready: replay store", "err", err)
+				}
+				return err
+			}
 		}
 	}
 	handler, err := handlers.NewRouter(handlers.Options{
@@ -179,7 +166,7 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 		Log:                   log,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return &http.Server{
 		Handler:           handler,
@@ -191,7 +178,36 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, error) {
 		// "OPTIONS *" goes to the router (405) rather than net/http's 200.
 		DisableGeneralOptionsHandler: true,
 		ErrorLog:                     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}, nil
+	}, redis, nil
+}
+
+// reportStore says at start what the replay guard remembers across
+// restarts, and warns when its Redis cannot be reached or keeps nothing on
+// disk: after a restart that forgets, a captured signature seen before it
+// is handled again.
+func reportStore(ctx context.Context, cfg *Config, redis *replay.Redis, log *slog.Logger) {
+	switch {
+	case cfg.ReplayWindow == 0:
+		log.Warn("REPLAY_WINDOW=0: the replay guard is off; a captured request can be replayed, and a retried message is handled twice")
+		return
+	case redis == nil:
+		log.Info("the memory replay store's keys do not survive a restart: a signature seen before one is accepted again after it; set REPLAY_STORE to a Redis with persistence to keep them")
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.ReplayStoreTimeout)
+	defer cancel()
+	if err := redis.Ping(ctx); err != nil {
+		log.Warn("the replay store does not answer: verified callbacks get 503 (and Plivo retries) until it does; check REPLAY_STORE", "err", err)
+		return
+	}
+	persistent, err := redis.Persistent(ctx)
+	if err != nil {
+		log.Debug("could not tell whether Redis keeps its keys on disk (CONFIG GET refused)", "err", err)
+		return
+	}
+	if !persistent {
+		log.Warn(`Redis persistence is off (save "" and appendonly no): a Redis restart forgets every replay key, and a signature seen before it is accepted again after it; set appendonly yes (or a save schedule) on that Redis`)
+	}
 }
 
 // storeName describes the replay store for the log, without its password.
@@ -231,9 +247,11 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, cfg *Config, 
 	return nil
 }
 
-// printDevBanner tells a developer who set no token what was made for them
-// and how to send a signed request, once, at start-up.
-func printDevBanner(w io.Writer, cfg *Config, addr net.Addr) {
+// devBanner tells a developer who set no token what was made for them and
+// how to send a signed request, once, at start-up: as text on w, or with
+// LOG_FORMAT=json as one log line (without the token, which the signing
+// client reads from .dev-token), so that every line stays JSON.
+func devBanner(w io.Writer, log *slog.Logger, cfg *Config, addr net.Addr) {
 	port := cfg.Port
 	if tcp, ok := addr.(*net.TCPAddr); ok {
 		port = fmt.Sprint(tcp.Port)
@@ -242,6 +260,11 @@ func printDevBanner(w io.Writer, cfg *Config, addr net.Addr) {
 	signed := ""
 	if cfg.PublicBaseURL != nil {
 		signed = " -signed-url " + strings.TrimSuffix(cfg.PublicBaseURL.String(), "/")
+	}
+	if cfg.LogFormat == "json" {
+		log.Info("development mode: PLIVO_AUTH_TOKEN is not set, so this run made one up; only requests signed with it are answered",
+			"token_file", devTokenFile, "try", "go run ./cmd/webhook-send speak "+target+"/speak/"+pathSuffix(signed, "/speak/"))
+		return
 	}
 	fmt.Fprintf(w, `
   Development mode: PLIVO_AUTH_TOKEN is not set, so this run made one up.

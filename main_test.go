@@ -9,14 +9,18 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"answerurl/internal/redistest"
 	"answerurl/security"
 )
 
@@ -76,6 +80,12 @@ func TestLoadConfigErrors(t *testing.T) {
 		{map[string]string{"SPEAK_VOICE": "ROBOT"}, "SPEAK_VOICE"},
 		{map[string]string{"SMS_REPLY_TEXT": "a\x00"}, "SMS_REPLY_TEXT"},
 		{map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
+		{map[string]string{"GIN_MODE": "production"}, "GIN_MODE"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "your-auth-token"}, "PLIVO_AUTH_TOKEN"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "..."}, "PLIVO_AUTH_TOKEN"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "<your-auth-token>"}, "PLIVO_AUTH_TOKEN"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "MA1234 # my token"}, "PLIVO_AUTH_TOKEN"},
+		{map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "t", "TWILIO_AUTH_TOKEN": "your_auth_token"}, "TWILIO_AUTH_TOKEN"},
 	}
 	for _, tt := range tests {
 		_, err := loadConfig(env(tt.env), "")
@@ -102,6 +112,70 @@ func TestReleaseWithoutPublicURLWarns(t *testing.T) {
 	if warned(map[string]string{"GIN_MODE": "release", "PLIVO_AUTH_TOKEN": "t", "PUBLIC_BASE_URL": "https://a.example"}) ||
 		warned(map[string]string{"PLIVO_AUTH_TOKEN": "t"}) {
 		t.Error("a warning where PUBLIC_BASE_URL is set, or in development")
+	}
+}
+
+// TestConfigWarnings: settings that start a development server but are
+// probably wrong are warned about, saying what to set: a placeholder
+// token, and a route's URL given as PUBLIC_BASE_URL. The documented
+// GIN_MODE words are accepted.
+func TestConfigWarnings(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string // "" for no warning
+	}{
+		{"placeholder token", map[string]string{"PLIVO_AUTH_TOKEN": "your-auth-token"}, "PLIVO_AUTH_TOKEN holds a placeholder"},
+		{"a route as the base", map[string]string{"PUBLIC_BASE_URL": "https://abc.ngrok-free.app/speak/"}, "set PUBLIC_BASE_URL=https://abc.ngrok-free.app"},
+		{"a nested route as the base", map[string]string{"PUBLIC_BASE_URL": "https://a.example/hooks/ivr/choice"}, "ends in the route /ivr/choice: every callback will be refused, since the server adds each route's path to the base; set PUBLIC_BASE_URL=https://a.example/hooks"},
+		{"a prefix", map[string]string{"PUBLIC_BASE_URL": "https://a.example/hooks/"}, ""},
+		{"a real token", map[string]string{"PLIVO_AUTH_TOKEN": "MzQ5ZTU1YjEtNmIyZC00NDU3LWE2"}, ""},
+		{"GIN_MODE=development", map[string]string{"GIN_MODE": "development"}, ""},
+		{"GIN_MODE=debug", map[string]string{"GIN_MODE": "debug"}, ""},
+	}
+	for _, tt := range tests {
+		cfg, err := loadConfig(env(tt.env), "")
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		warnings := strings.Join(cfg.Warnings, "\n")
+		if (tt.want == "") != (warnings == "") || !strings.Contains(warnings, tt.want) {
+			t.Errorf("%s: warnings %q, want %q", tt.name, warnings, tt.want)
+		}
+	}
+}
+
+// TestGinModeWords: the built server, with GIN_MODE=development in its
+// environment (the word the README uses), starts; with a word Gin does not
+// know, it exits 1 with one line naming GIN_MODE, not Gin's panic.
+func TestGinModeWords(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := serverBinary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin)
+	cmd.Dir, cmd.Env = t.TempDir(), []string{"PORT=0", "GIN_MODE=development"}
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var head []string
+	addr := scanAddr(bufio.NewScanner(stdout), func(l string) { head = append(head, l) })
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if addr == "" {
+		t.Errorf("GIN_MODE=development: the server did not start:\n%s", strings.Join(head, "\n"))
+	}
+
+	cmd = exec.CommandContext(ctx, bin)
+	cmd.Dir, cmd.Env = t.TempDir(), []string{"PORT=0", "GIN_MODE=production"}
+	out, err := cmd.CombinedOutput()
+	if code := cmd.ProcessState.ExitCode(); code != 1 || strings.Contains(string(out), "panic") || !strings.Contains(string(out), `GIN_MODE="production": set release`) {
+		t.Errorf("GIN_MODE=production: exit %d (%v), output:\n%s", code, err, out)
 	}
 }
 
@@ -242,23 +316,8 @@ func TestEnvExample(t *testing.T) {
 // start-up line and the line of an answered callback alike.
 func TestJSONLogs(t *testing.T) {
 	inCleanDir(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	out, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, env(map[string]string{"PORT": "0", "PLIVO_AUTH_TOKEN": "t", "LOG_FORMAT": "json"}), w)
-		w.Close()
-	}()
-	lines := bufio.NewScanner(out)
-	var start struct{ Msg, Addr string }
-	if !lines.Scan() || json.Unmarshal(lines.Bytes(), &start) != nil || start.Msg != "listening" {
-		t.Fatalf("first line %q: want a JSON object saying where it listens", lines.Text())
-	}
-	_, port, _ := strings.Cut(start.Addr, "]:")
-	if port == "" {
-		_, port, _ = strings.Cut(start.Addr, ":")
-	}
-	u := "http://127.0.0.1:" + port + "/speak/"
+	s := startRun(t, map[string]string{"PORT": "0", "PLIVO_AUTH_TOKEN": "t", "LOG_FORMAT": "json"})
+	u := "http://" + s.addr + "/speak/"
 	sig, _ := security.SignPlivoV3("t", "GET", u, nil, "99")
 	req, _ := http.NewRequest("GET", u, nil)
 	req.Header.Set(security.HeaderPlivoV3, sig)
@@ -270,21 +329,17 @@ func TestJSONLogs(t *testing.T) {
 		Msg, Route string
 		Status     int
 	}
-	for lines.Scan() {
-		if err := json.Unmarshal(lines.Bytes(), &answered); err != nil {
-			t.Fatalf("not a JSON line: %q", lines.Text())
-		}
-		if answered.Msg == "callback answered" {
-			break
-		}
-	}
+	json.Unmarshal([]byte(s.next(`"msg":"callback answered"`)), &answered)
 	if answered.Route != "/speak/" || answered.Status != 200 {
 		t.Errorf("callback line: %+v", answered)
 	}
-	cancel()
-	go io.Copy(io.Discard, out)
-	if err := <-done; err != nil {
+	if err := s.stop(); err != nil {
 		t.Fatal(err)
+	}
+	for _, l := range s.seen {
+		if json.Unmarshal([]byte(l), new(map[string]any)) != nil {
+			t.Errorf("not a JSON line: %q", l)
+		}
 	}
 }
 
@@ -299,12 +354,219 @@ func TestHealthcheck(t *testing.T) {
 		http.NotFound(w, r)
 	}))
 	_, port, _ := strings.Cut(strings.TrimPrefix(h.URL, "http://"), ":")
-	if code := checkHealth(env(map[string]string{"PORT": port}), io.Discard); code != 0 {
+	if code := checkHealth(env(map[string]string{"PORT": port}), "", io.Discard); code != 0 {
 		t.Errorf("healthy server: exit %d", code)
 	}
 	h.Close()
 	var errs strings.Builder
-	if code := checkHealth(env(map[string]string{"PORT": port}), &errs); code != 1 || !strings.Contains(errs.String(), "healthcheck") {
+	if code := checkHealth(env(map[string]string{"PORT": port}), "", &errs); code != 1 || !strings.Contains(errs.String(), "healthcheck") {
 		t.Errorf("no server: exit %d, %q", code, errs.String())
+	}
+}
+
+// TestHealthcheckReadsDotenv: -healthcheck reads its configuration as the
+// server does: with PORT in .env it probes that port, and an invalid
+// configuration (no server runs with it) is unhealthy, named.
+func TestHealthcheckReadsDotenv(t *testing.T) {
+	inCleanDir(t)
+	h := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") }))
+	defer h.Close()
+	_, port, _ := strings.Cut(strings.TrimPrefix(h.URL, "http://"), ":")
+	os.WriteFile(".env", []byte("PORT="+port+"\n"), 0o600)
+	var errs strings.Builder
+	if code := checkHealth(env(nil), ".env", &errs); code != 0 {
+		t.Errorf("PORT=%s in .env: exit %d, %s", port, code, errs.String())
+	}
+	errs.Reset()
+	os.WriteFile(".env", []byte("PORT="+port+"\nGIN_MODE=release\n"), 0o600) // and no token
+	if code := checkHealth(env(nil), ".env", &errs); code != 1 || !strings.Contains(errs.String(), "PLIVO_AUTH_TOKEN") {
+		t.Errorf("invalid configuration: exit %d, %q", code, errs.String())
+	}
+}
+
+// server is run, started by startRun in the current directory.
+type server struct {
+	t     *testing.T
+	addr  string       // 127.0.0.1:port
+	lines chan string  // stdout, a line at a time, closed when run returns
+	seen  []string     // the lines read so far
+	stop  func() error // cancels run and returns its error, once every line is read
+}
+
+// startRun starts run with kv as its environment, and reads its stdout
+// until it says where it listens. Its stdout is always read, so that the
+// server never waits on it.
+func startRun(t *testing.T, kv map[string]string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, env(kv), w); w.Close() }()
+	s := &server{t: t, lines: make(chan string, 10000)}
+	go func() {
+		for sc := bufio.NewScanner(out); sc.Scan(); {
+			s.lines <- sc.Text()
+		}
+		close(s.lines)
+	}()
+	var once sync.Once
+	var err error
+	s.stop = func() error {
+		once.Do(func() {
+			cancel()
+			for l := range s.lines {
+				s.seen = append(s.seen, l)
+			}
+			err = <-done
+		})
+		return err
+	}
+	t.Cleanup(func() { s.stop() })
+	l := s.next("listening")
+	if m := listeningAddr.FindStringSubmatch(l); m != nil {
+		s.addr = "127.0.0.1:" + m[1]
+	} else if strings.HasPrefix(l, "{") {
+		var start struct{ Addr string }
+		json.Unmarshal([]byte(l), &start)
+		s.addr = "127.0.0.1" + start.Addr[strings.LastIndex(start.Addr, ":"):]
+	}
+	if s.addr == "" {
+		t.Fatalf("the server did not say where it listens: %q", s.seen)
+	}
+	return s
+}
+
+// next reads lines until one contains substr, and returns it; "" when
+// none does within 10 seconds or before run ends.
+func (s *server) next(substr string) string {
+	for _, l := range s.seen {
+		if strings.Contains(l, substr) {
+			return l
+		}
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				return ""
+			}
+			s.seen = append(s.seen, l)
+			if strings.Contains(l, substr) {
+				return l
+			}
+		case <-timeout:
+			return ""
+		}
+	}
+}
+
+// get fetches path from the server and returns its body.
+func (s *server) get(path string) (int, string) {
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get("http://" + s.addr + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestDevTokenFile: the development token's file is made anew, mode 0600,
+// whatever was there: a symlink planted in the directory is replaced, not
+// written through, and a stale file of mode 0644 is replaced too. The file
+// is gone once the server stops.
+func TestDevTokenFile(t *testing.T) {
+	for _, plant := range []string{"symlink", "stale 0644 file"} {
+		t.Run(plant, func(t *testing.T) {
+			inCleanDir(t)
+			target := filepath.Join(t.TempDir(), "victim")
+			os.WriteFile(target, []byte("precious\n"), 0o644)
+			if plant == "symlink" {
+				os.Symlink(target, devTokenFile)
+			} else {
+				os.WriteFile(devTokenFile, []byte("dev-stale\n"), 0o644)
+				os.Chmod(devTokenFile, 0o644) // whatever the umask
+			}
+			s := startRun(t, map[string]string{"PORT": "0"})
+			s.next("PLIVO_AUTH_TOKEN=") // the banner follows the file
+			fi, err := os.Lstat(devTokenFile)
+			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm() != 0o600 {
+				t.Errorf("%s while running: %v %v, want a regular file of mode 0600", devTokenFile, fi.Mode(), err)
+			}
+			if b, _ := os.ReadFile(devTokenFile); !strings.HasPrefix(string(b), "dev-") || string(b) == "dev-stale\n" {
+				t.Errorf("%s holds %q, want the new token", devTokenFile, b)
+			}
+			if b, _ := os.ReadFile(target); string(b) != "precious\n" {
+				t.Errorf("the symlink's target was written: %q", b)
+			}
+			if err := s.stop(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Lstat(devTokenFile); !os.IsNotExist(err) {
+				t.Errorf("%s is left after shutdown: %v", devTokenFile, err)
+			}
+			if left, _ := filepath.Glob(".dev-token-*"); len(left) != 0 {
+				t.Errorf("temporary files left: %v", left)
+			}
+		})
+	}
+}
+
+// TestJSONLogsDevelopment: with LOG_FORMAT=json and no token, every line on
+// stdout is a JSON object, the development banner included, and the banner
+// says where the token is without printing it.
+func TestJSONLogsDevelopment(t *testing.T) {
+	inCleanDir(t)
+	s := startRun(t, map[string]string{"PORT": "0", "LOG_FORMAT": "json"})
+	banner := s.next("development mode")
+	token, _ := os.ReadFile(devTokenFile)
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range s.seen {
+		var obj map[string]any
+		if err := json.Unmarshal([]byte(l), &obj); err != nil {
+			t.Errorf("not a JSON line: %q", l)
+		}
+	}
+	if banner == "" || !strings.Contains(banner, devTokenFile) || len(token) < 10 || strings.Contains(banner, strings.TrimSpace(string(token))) {
+		t.Errorf("banner %q: want the token's file named and the token %q kept out", banner, token)
+	}
+}
+
+// TestReplayStoreReport: at start, the memory store says its keys do not
+// survive a restart; a Redis without persistence is warned about, one with
+// it is not; a Redis down at start is warned about, and /readyz then tells
+// an anonymous caller the cause without the store's address, which goes to
+// the log.
+func TestReplayStoreReport(t *testing.T) {
+	inCleanDir(t)
+	report := func(kv map[string]string) (log, readyz string) {
+		kv["PORT"], kv["PLIVO_AUTH_TOKEN"] = "0", "t"
+		s := startRun(t, kv)
+		_, readyz = s.get("/readyz")
+		if err := s.stop(); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(s.seen, "\n"), readyz
+	}
+	if log, _ := report(map[string]string{}); !strings.Contains(log, "do not survive a restart") {
+		t.Errorf("memory store: %s", log)
+	}
+	volatile := redistest.Start(t)
+	if log, _ := report(map[string]string{"REPLAY_STORE": volatile.URL()}); !strings.Contains(log, "Redis persistence is off") {
+		t.Errorf("Redis without persistence: %s", log)
+	}
+	durable := redistest.Start(t, "--appendonly", "yes")
+	if log, body := report(map[string]string{"REPLAY_STORE": durable.URL()}); strings.Contains(log, "persistence") || body != "ready\n" {
+		t.Errorf("Redis with persistence: /readyz %q, log %s", body, log)
+	}
+	log, body := report(map[string]string{"REPLAY_STORE": "redis://127.0.0.1:1/0", "REPLAY_STORE_TIMEOUT": "200ms"})
+	if !strings.Contains(log, "the replay store does not answer") || !strings.Contains(log, "127.0.0.1:1") {
+		t.Errorf("Redis down at start: %s", log)
+	}
+	if body != "not ready: replay store unreachable\n" {
+		t.Errorf("/readyz with Redis down: %q, want the cause and nothing more", body)
 	}
 }

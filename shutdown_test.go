@@ -26,6 +26,15 @@ var built struct {
 	out  []byte
 }
 
+// TestMain removes the binary serverBinary built, once every test has run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if built.bin != "" {
+		os.RemoveAll(filepath.Dir(built.bin))
+	}
+	os.Exit(code)
+}
+
 // serverBinary builds the server once for the tests that run it as a
 // process, and returns its path.
 func serverBinary(t *testing.T) string {

@@ -115,8 +115,8 @@ func TestRedisDown(t *testing.T) {
 	if a.runs.Load() != 1 {
 		t.Fatalf("a handler ran unguarded: %d runs", a.runs.Load())
 	}
-	if w := serve(a.h, httptest.NewRequest("GET", "/readyz", nil)); w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "unreachable") {
-		t.Fatalf("/readyz with Redis down: %d", w.Code)
+	if w := serve(a.h, httptest.NewRequest("GET", "/readyz", nil)); w.Code != http.StatusServiceUnavailable || w.Body.String() != "not ready: replay store unreachable\n" {
+		t.Fatalf("/readyz with Redis down: %d %q, want the cause and no address", w.Code, w.Body)
 	}
 	if w := serve(a.h, httptest.NewRequest("GET", "/healthz", nil)); w.Code != 200 {
 		t.Fatalf("/healthz with Redis down: %d", w.Code)
@@ -140,7 +140,8 @@ func TestRedisDown(t *testing.T) {
 }
 
 // TestRedisWrongPassword: a Redis that refuses the password is reported as
-// such, in /readyz and in the log, not as unreachable; callbacks get 503.
+// such, in /readyz (without detail) and in the log, not as unreachable;
+// callbacks get 503.
 func TestRedisWrongPassword(t *testing.T) {
 	srv := redistest.Start(t, "--requirepass", "right-password")
 	store, err := replay.NewRedis("redis://:wrong-password@"+srv.Addr+"/0", "answerurl:", 500*time.Millisecond)
@@ -151,7 +152,7 @@ func TestRedisWrongPassword(t *testing.T) {
 	g := &guardedRouter{}
 	g.start(t, store, store.Ping)
 	w := serve(g.h, httptest.NewRequest("GET", "/readyz", nil))
-	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "refused the user or password") {
+	if w.Code != http.StatusServiceUnavailable || w.Body.String() != "not ready: replay store refused the password\n" {
 		t.Fatalf("/readyz: %d %q", w.Code, w.Body)
 	}
 	if w := serve(g.h, speakRequest(t, "5")); w.Code != http.StatusServiceUnavailable || g.runs.Load() != 0 {

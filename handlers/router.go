@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -234,7 +235,9 @@ func accessLog(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// ready answers /readyz: 200, or 503 while check fails.
+// ready answers /readyz: 200, or 503 while check fails. Anyone may ask, so
+// the answer names the cause and nothing more (no address, no port); the
+// details are for the log, which check writes to.
 func ready(check func(context.Context) error) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if check != nil {
@@ -242,7 +245,11 @@ func ready(check func(context.Context) error) gin.HandlerFunc {
 			defer cancel()
 			if err := check(ctx); err != nil {
 				c.Header("Retry-After", "5")
-				c.String(http.StatusServiceUnavailable, "not ready: replay store: %v\n", err)
+				cause := "unreachable"
+				if errors.Is(err, replay.ErrRedisAuth) {
+					cause = "refused the password"
+				}
+				c.String(http.StatusServiceUnavailable, "not ready: replay store %s\n", cause)
 				return
 			}
 		}

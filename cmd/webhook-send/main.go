@@ -120,36 +120,11 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	return 0
 }
 
+// parseArgs reads the command line: flags before, between and after the
+// two positional arguments, KIND and URL.
 func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
 	var o options
-	fs := flag.NewFlagSet("webhook-send", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	fs.StringVar(&o.token, "token", "", "secret to sign with (default: the KIND's variable, PLIVO_AUTH_TOKEN, TWILIO_AUTH_TOKEN or SIGNALWIRE_SIGNING_KEY, from the environment or .env)")
-	fs.StringVar(&o.mainToken, "main-token", "", "also sign the main-account header (X-Plivo-Signature-Ma-*) with this token")
-	fs.StringVar(&o.method, "method", "POST", "GET or POST; a GET carries the parameters in its query string")
-	fs.BoolVar(&o.json, "json", false, "send a JSON body instead of a form")
-	fs.Func("param", "add or override a parameter, as key=value (repeatable); key= removes it", func(s string) error {
-		if !strings.Contains(s, "=") {
-			return errors.New("want key=value")
-		}
-		o.params = append(o.params, s)
-		return nil
-	})
-	fs.StringVar(&o.query, "query", "", "query string to add to the URL, such as a=1&b=2")
-	fs.StringVar(&o.signedURL, "signed-url", "", "the public URL to sign, when it differs from URL (a proxy or ngrok forwards it to URL)")
-	fs.StringVar(&o.nonce, "nonce", "", "nonce to sign with (default: a random one)")
-	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for the answer")
-	fs.Func("header", "add a request header, as Name=value (repeatable), e.g. X-Forwarded-Host=abc.ngrok-free.app to rehearse a proxy", func(s string) error {
-		if !strings.Contains(s, "=") {
-			return errors.New("want Name=value")
-		}
-		o.headers = append(o.headers, s)
-		return nil
-	})
-	fs.BoolVar(&o.showHeaders, "i", false, "print the response headers too (X-Replay-Duplicate: 1 marks a stored answer)")
-
-	// Accept flags before, between and after the two positional arguments.
+	fs := o.flagSet(stderr)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -189,6 +164,36 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 		o.nonce = randomNonce()
 	}
 	return o, nil
+}
+
+// flagSet defines the flags, which fill o.
+func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("webhook-send", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs.StringVar(&o.token, "token", "", "secret to sign with (default: the KIND's variable, PLIVO_AUTH_TOKEN, TWILIO_AUTH_TOKEN or SIGNALWIRE_SIGNING_KEY, from the environment or .env)")
+	fs.StringVar(&o.mainToken, "main-token", "", "also sign the main-account header (X-Plivo-Signature-Ma-*) with this token")
+	fs.StringVar(&o.method, "method", "POST", "GET or POST; a GET carries the parameters in its query string")
+	fs.BoolVar(&o.json, "json", false, "send a JSON body instead of a form")
+	fs.Func("param", "add or override a parameter, as key=value (repeatable); key= removes it", keyValue(&o.params, "key=value"))
+	fs.StringVar(&o.query, "query", "", "query string to add to the URL, such as a=1&b=2")
+	fs.StringVar(&o.signedURL, "signed-url", "", "the public URL to sign, when it differs from URL (a proxy or ngrok forwards it to URL)")
+	fs.StringVar(&o.nonce, "nonce", "", "nonce to sign with (default: a random one)")
+	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for the answer")
+	fs.Func("header", "add a request header, as Name=value (repeatable), e.g. X-Forwarded-Host=abc.ngrok-free.app or Host=abc.ngrok-free.app to rehearse a proxy", keyValue(&o.headers, "Name=value"))
+	fs.BoolVar(&o.showHeaders, "i", false, "print the response headers too (X-Replay-Duplicate: 1 marks a stored answer)")
+	return fs
+}
+
+// keyValue is a flag that adds each value, which must hold an "=", to list.
+func keyValue(list *[]string, want string) func(string) error {
+	return func(s string) error {
+		if !strings.Contains(s, "=") {
+			return errors.New("want " + want)
+		}
+		*list = append(*list, s)
+		return nil
+	}
 }
 
 func kindNames() []string {
@@ -264,10 +269,7 @@ func buildRequest(o options) (*http.Request, error) {
 		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("User-Agent", "answerurl-webhook-send")
-	for _, h := range o.headers {
-		name, value, _ := strings.Cut(h, "=")
-		req.Header.Set(name, value)
-	}
+	setHeaders(req, o.headers)
 	if twilioLike {
 		err = signTwilioLike(req.Header, o, scheme, signed, signParams)
 	} else {
@@ -277,6 +279,20 @@ func buildRequest(o options) (*http.Request, error) {
 		return nil, err
 	}
 	return req, nil
+}
+
+// setHeaders sets the -header flags' Name=value pairs on req. Host is the
+// request's Host, which net/http sends from req.Host and never from
+// req.Header.
+func setHeaders(req *http.Request, headers []string) {
+	for _, h := range headers {
+		name, value, _ := strings.Cut(h, "=")
+		if http.CanonicalHeaderKey(name) == "Host" {
+			req.Host = value
+		} else {
+			req.Header.Set(name, value)
+		}
+	}
 }
 
 // parameters are the KIND's defaults with the -param overrides.

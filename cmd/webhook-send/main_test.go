@@ -67,6 +67,8 @@ func TestSend(t *testing.T) {
 		{"without the signed URL behind a proxy", []string{"speak", behindProxy.URL + "/speak/"}, 1, "403"},
 		{"a proxy rehearsed with its headers", []string{"speak", s.URL + "/speak/", "-signed-url", "https://abc.ngrok-free.app/speak/",
 			"-header", "X-Forwarded-Proto=https", "-header", "X-Forwarded-Host=abc.ngrok-free.app"}, 0, "<Speak"},
+		{"a proxy that keeps the Host (ngrok --host-header)", []string{"speak", s.URL + "/speak/", "-signed-url", "https://abc.ngrok-free.app/speak/",
+			"-header", "X-Forwarded-Proto=https", "-header", "host=abc.ngrok-free.app"}, 0, "<Speak"},
 		{"twilio voice", []string{"twilio-voice", s.URL + "/twilio/voice/"}, 0, "<Say"},
 		{"twilio sms GET", []string{"twilio-sms", s.URL + "/twilio/sms", "-method", "GET"}, 0, "<Message>"},
 		{"twilio JSON", []string{"twilio-voice", s.URL + "/twilio/voice/", "-json"}, 0, "<Say"},
