@@ -22,6 +22,9 @@ import (
 // Config is the server's whole configuration, loaded once at start-up from
 // the environment (and a .env file, which the environment overrides).
 type Config struct {
+	// Setting reads any variable as the configuration was read (the
+	// environment, then .env): the settings of your own routes.
+	Setting            func(name string) string
 	Release            bool     // GIN_MODE=release: production rules apply
 	Port               string   // PORT
 	AuthTokens         []string // PLIVO_AUTH_TOKEN, comma-separated for rotation
@@ -71,6 +74,7 @@ const (
 func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) {
 	getenv = withDotenv(getenv, dotenvPath)
 	c := &Config{
+		Setting:           getenv,
 		Port:              or(getenv("PORT"), defaultPort),
 		Release:           getenv("GIN_MODE") == "release",
 		AuthTokens:        splitList(getenv("PLIVO_AUTH_TOKEN")),

@@ -160,6 +160,7 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, erro
 		SMSReply:              cfg.SMSReply,
 		TwilioAuthTokens:      cfg.TwilioAuthTokens,
 		SignalWireSigningKeys: cfg.SignalWireKeys,
+		Setting:               cfg.Setting,
 		Replay:                guard,
 		Ready:                 ready,
 		IVRTransferNumber:     cfg.IVRTransferNumber,

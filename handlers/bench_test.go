@@ -127,7 +127,7 @@ func BenchmarkForgedVsValid(b *testing.B) {
 	} {
 		b.Run(tt.name, func(b *testing.B) {
 			h := benchRouter(b)
-			h.edge.maxBody = 1 << 20
+			h.verify.maxBody = 1 << 20
 			next := signedRequests(b, 1<<12, form, tt.sign)
 			b.ReportAllocs()
 			i := 0

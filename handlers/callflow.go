@@ -20,13 +20,11 @@ const (
 	ivrNotAnOption  = "Sorry, that is not an option."
 	ivrLeaveMessage = "Leave a message after the beep, then press the hash key."
 	ivrNoMessage    = "We did not get a message. Goodbye."
-	ivrMessageTaken = "Thanks, your message was recorded. Goodbye."
 	ivrMenuPath     = "/ivr/"
 	ivrChoicePath   = "/ivr/choice/"
 	ivrVoicemail    = "/ivr/voicemail/"
 	ivrMaxMessage   = 60 // seconds a voicemail may last
 	ivrInputTimeout = 10 // seconds GetInput waits for a digit
-	plainText       = "text/plain; charset=utf-8"
 )
 
 // IVRMenu answers a voice answer URL with a menu: a <GetInput> that speaks
@@ -71,34 +69,12 @@ func IVRChoice(transferNumber string, log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// IVRVoicemail answers the Record action URL of option 3: it logs where
-// the recording is and how long it lasts, thanks the caller and hangs up.
-func IVRVoicemail(log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		form := CallbackFrom(c).Form
-		log.Info("voicemail", "call_uuid", form.Get("CallUUID"), "recording_url", form.Get("RecordUrl"),
-			"duration_s", form.Get("RecordingDuration"))
-		answerXML(c, xmlresp.Speak{Text: ivrMessageTaken}, xmlresp.Hangup{})
-	}
-}
-
 // Hangup answers a hangup URL: it logs how the call ended and answers 200.
 func Hangup(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		form := CallbackFrom(c).Form
 		log.Info("call ended", "call_uuid", form.Get("CallUUID"), "duration_s", form.Get("Duration"),
 			"hangup_cause", form.Get("HangupCauseName"), "hangup_source", form.Get("HangupSource"))
-		c.Data(http.StatusOK, plainText, []byte("ok\n"))
-	}
-}
-
-// MessageStatus answers a message status callback: it logs the status and
-// answers 200.
-func MessageStatus(log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		form := CallbackFrom(c).Form
-		log.Info("message status", "message_uuid", form.Get("MessageUUID"), "status", form.Get("Status"),
-			"error_code", form.Get("ErrorCode"))
 		c.Data(http.StatusOK, plainText, []byte("ok\n"))
 	}
 }

@@ -168,7 +168,7 @@ func TestIVRWithCallSim(t *testing.T) {
 			[]string{"/ivr/", "/ivr/choice/", "/hangup/"}, `digits=2`},
 		{"2: nobody to connect, back to the menu, then the caller hangs up", []string{"2"}, "", append(menu, ivrNobody, ivrMenuPrompt), nil,
 			[]string{"/ivr/", "/ivr/choice/", "/ivr/", "/hangup/"}, `digits=2`},
-		{"3: a voicemail", []string{"3"}, transfer, append(menu, ivrLeaveMessage, ivrMessageTaken), nil,
+		{"3: a voicemail", []string{"3"}, transfer, append(menu, ivrLeaveMessage, defaultVoicemailThanks), nil,
 			[]string{"/ivr/", "/ivr/choice/", "/ivr/voicemail/", "/hangup/"}, `msg=voicemail`},
 		{"no input", []string{""}, transfer, append(menu, ivrNoInput), nil,
 			[]string{"/ivr/", "/hangup/"}, `hangup_cause="Normal Hangup" hangup_source="Answer XML"`},

@@ -114,7 +114,7 @@ func TestParamKeysBounded(t *testing.T) {
 	h, logs := testRouter(t, nil)
 	c := call{method: "POST", target: "http://example.com/speak/?q=" + strings.Repeat("x", 5000), contentType: "application/x-www-form-urlencoded",
 		body: strings.Join(form, "&"), sigToken: "forger"}
-	h.edge.maxBody = 1 << 30
+	h.verify.maxBody = 1 << 30
 	if w := c.do(t, h); w.Code != 403 {
 		t.Fatalf("status %d", w.Code)
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -18,9 +20,49 @@ const HeaderDuplicate = "X-Replay-Duplicate"
 // maxAnswerBytes bounds an answer the guard keeps: Plivo XML is a few KiB.
 const maxAnswerBytes = 64 << 10
 
-// guarded returns middleware that lets the handlers after it run once per
-// callback, as the replay package promises (I1-I3): keys names a verified
-// request (the digest of what was signed, and the keys of its callback).
+// CallbackKeys names a callback by its parameters: a provider's retry of
+// it carries the same values under a fresh signature.
+type CallbackKeys func(form url.Values) []string
+
+// ByParams names a callback by the values of the given parameters together,
+// such as ByParams("MessageUUID", "Status"); a callback that lacks one of
+// them is named by its signature alone.
+func ByParams(names ...string) CallbackKeys {
+	return func(form url.Values) []string {
+		values := make([]string, len(names))
+		for i, name := range names {
+			if values[i] = form.Get(name); values[i] == "" {
+				return nil
+			}
+		}
+		return []string{strings.Join(values, "\x00")}
+	}
+}
+
+// once is the middleware that answers each callback of a route once, or
+// nothing when the server runs without a replay guard. A verified request
+// is named by the digest of what was signed (which holds the nonce, and is
+// the same however the signed string is cut into URL, body and nonce), and
+// by the route's callback keys.
+func (r *Router) once(scheme, path string, keys []CallbackKeys) gin.HandlerFunc {
+	if r.replay == nil {
+		return func(c *gin.Context) { c.Next() }
+	}
+	return answerOnce(r.replay, r.log, func(cb *Callback) replay.Keys {
+		digest := cb.Signed.Digest()
+		k := replay.Keys{Signed: replay.Key(scheme, "signed", string(digest[:]))}
+		for _, named := range keys {
+			for _, v := range named(cb.Form) {
+				k.Callback = append(k.Callback, replay.Key(scheme, path, v))
+			}
+		}
+		return k
+	})
+}
+
+// answerOnce returns middleware that lets the handlers after it run once
+// per callback, as the replay package promises (I1-I3): keys names a
+// verified request.
 //
 // A claim that finds nothing runs the handler with its answer held back; an
 // answer below 500 is stored, and only then sent (503 if it cannot be
@@ -30,7 +72,7 @@ const maxAnswerBytes = 64 << 10
 // 409 with Retry-After; one whose signature is spent gets 409. When the
 // store cannot be reached or is full, 503 with Retry-After: the handler
 // never runs unguarded.
-func guarded(g *replay.Guard, log *slog.Logger, keys func(*Callback) replay.Keys) gin.HandlerFunc {
+func answerOnce(g *replay.Guard, log *slog.Logger, keys func(*Callback) replay.Keys) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		claim, err := g.Claim(c.Request.Context(), keys(CallbackFrom(c)))
 		switch {

@@ -48,17 +48,25 @@ func CallbackFrom(c *gin.Context) *Callback {
 	return cb
 }
 
-// edge is what every verified route shares: how to rebuild the public URL,
-// how much body to read, and where to log refusals.
-type edge struct {
+// verification is what every verified route shares: how to rebuild the
+// public URL, how much body to read, and where to log refusals.
+type verification struct {
 	publicURL publicurl.PublicURL
 	maxBody   int64
 	log       *slog.Logger
-	diagnoses *rateLimit // detailed refusal lines, each with a diagnosis: a few a second at most
+	detailed  *rateLimit // detailed refusal lines, each with a diagnosis: a few a second at most
 }
 
-// verified returns middleware that verifies every request with v before
-// the handlers after it run:
+// plivo is the middleware of a Plivo route: a JSON body is read into
+// parameters, as Plivo signs them.
+func (e *verification) plivo(v security.Verifier) gin.HandlerFunc { return e.middleware(v, false) }
+
+// twiML is the middleware of a Twilio or SignalWire route: a JSON body stays
+// bytes, which the signature covers through bodySHA256.
+func (e *verification) twiML(v security.Verifier) gin.HandlerFunc { return e.middleware(v, true) }
+
+// middleware verifies every request with v before the handlers after it
+// run:
 //
 //  1. the signature headers, before anything is read: 403 without them;
 //  2. the public URL, rebuilt (PUBLIC_BASE_URL, trusted X-Forwarded-*, Host);
@@ -67,11 +75,8 @@ type edge struct {
 //  4. v.Verify: 403 when it fails, logged (with a diagnosis, a few a second).
 //
 // A verifier that signs no body (Plivo V2) verifies before it reads the
-// body, so that a forged request never costs a read or a parse. A Plivo route
-// parses a JSON body into parameters, as Plivo signs them; a Twilio route
-// (rawJSON) leaves it as bytes, which its signature covers through
-// bodySHA256.
-func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
+// body, so that a forged request never costs a read or a parse.
+func (e *verification) middleware(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 	_, bodyUnsigned := v.(*security.PlivoV2) // V2 signs the URL and the nonce only
 	return func(c *gin.Context) {
 		hr := c.Request
@@ -108,7 +113,7 @@ func (e *edge) verified(v security.Verifier, rawJSON bool) gin.HandlerFunc {
 
 // body reads a POST's body into req, or refuses the request and returns
 // false.
-func (e *edge) body(c *gin.Context, req *security.Request, rawJSON bool, resolved publicurl.ResolvedURL) bool {
+func (e *verification) body(c *gin.Context, req *security.Request, rawJSON bool, resolved publicurl.ResolvedURL) bool {
 	if req.Method != http.MethodPost {
 		return true
 	}
@@ -124,7 +129,7 @@ func (e *edge) body(c *gin.Context, req *security.Request, rawJSON bool, resolve
 // The buffer grows with the bytes received, not with the Content-Length
 // announced: a sender that announces 64 KiB and sends one byte holds a few
 // hundred bytes while the server waits for the rest.
-func (e *edge) readBody(c *gin.Context, req *security.Request, rawJSON bool) (int, error) {
+func (e *verification) readBody(c *gin.Context, req *security.Request, rawJSON bool) (int, error) {
 	errTooLarge := func() error { return fmt.Errorf("request body too large: at most %d bytes", e.maxBody) }
 	if c.Request.ContentLength > e.maxBody {
 		return http.StatusRequestEntityTooLarge, errTooLarge()
@@ -169,13 +174,13 @@ func mediaType(contentType string) string {
 // says where the URL came from, and for a mismatch diagnosis adds what was
 // probably wrong, for a few refusals a second: past them, a flood of forged
 // requests costs a short line each. Nothing after it runs.
-func (e *edge) refuse(c *gin.Context, status int, err error, resolved publicurl.ResolvedURL, diagnosis func() []any) {
+func (e *verification) refuse(c *gin.Context, status int, err error, resolved publicurl.ResolvedURL, diagnosis func() []any) {
 	attrs := []any{"route", c.FullPath(), "method", c.Request.Method, "status", status,
 		"signature_headers", signatureHeaders(c.Request.Header), "reason", clip(err.Error())}
 	switch {
 	case status != http.StatusForbidden:
 		e.log.Info("request refused", attrs...)
-	case !e.diagnoses.allow():
+	case !e.detailed.allow():
 		e.log.Warn("signature rejected", append(attrs, "hint", "diagnosis skipped: more than a few refusals a second")...)
 	default:
 		attrs = append(attrs, "url", clip(resolved.URL), "scheme_from", resolved.SchemeFrom, "host_from", resolved.HostFrom,
@@ -224,7 +229,7 @@ func reason(status int, err error) string {
 // the usual suspects are tried, each a verification, so a few large forged
 // requests must not buy many times their cost. (refuse calls it for a few
 // refusals a second at most.)
-func (e *edge) diagnose(v security.Verifier, req *security.Request, resolved publicurl.ResolvedURL, err error) []any {
+func (e *verification) diagnose(v security.Verifier, req *security.Request, resolved publicurl.ResolvedURL, err error) []any {
 	attrs := []any{"param_keys", paramKeys(req)}
 	switch {
 	case !errors.Is(err, security.ErrMismatch):

@@ -1,17 +1,7 @@
-// Package handlers is the web edge of answerurl: the Gin router, the
-// middleware that verifies every callback (reading the bounded body,
-// rebuilding the public URL, calling the security package's verifier), the
-// replay guard's middleware, and the handlers that answer.
-//
-// A handler is built by a function that takes what it needs and returns a
-// gin.HandlerFunc; none reads a global. Handlers run only after their
-// request was verified, and read it with [CallbackFrom].
 package handlers
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -20,6 +10,10 @@ import (
 
 	"answerurl/xmlresp"
 )
+
+// The handlers of Plivo's answer URL and message URLs. Each is registered in
+// routes.go, with the keys that name its callbacks for the replay guard:
+// /receive_sms/ by MessageUUID, /message_status/ by MessageUUID and Status.
 
 // XMLContentType is the content type of every XML answer.
 const XMLContentType = "application/xml; charset=utf-8"
@@ -85,43 +79,16 @@ func ReceiveSMS(reply string, log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// TwilioMessage is what Twilio's and SignalWire's messaging webhook receives
-// for an incoming SMS.
-type TwilioMessage struct {
-	From, To, Body, MessageSid string
-}
-
-// parseTwilioMessage reads a TwilioMessage from the form or query, or from
-// a JSON body's string fields (which the signature covered through
-// bodySHA256).
-func parseTwilioMessage(c *gin.Context) (TwilioMessage, error) {
-	cb := CallbackFrom(c)
-	if c.ContentType() == "application/json" {
-		var msg TwilioMessage
-		if err := json.Unmarshal(cb.Request.Body, &msg); err != nil {
-			return msg, fmt.Errorf("JSON body: From, To, Body and MessageSid must be strings")
-		}
-		return msg, nil
-	}
-	f := cb.Form
-	return TwilioMessage{From: f.Get("From"), To: f.Get("To"), Body: f.Get("Body"), MessageSid: f.Get("MessageSid")}, nil
-}
-
-// TwilioSMS answers a Twilio or SignalWire messaging webhook with a TwiML
-// <Message> replying reply to the sender. A request without From or To gets 400.
-func TwilioSMS(reply string, log *slog.Logger) gin.HandlerFunc {
-	doc := xmlresp.MustRender(xmlresp.TwiMLMessage{Text: reply})
+// MessageStatus answers a message status callback: it logs the status and
+// answers 200.
+func MessageStatus(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		msg, err := parseTwilioMessage(c)
-		if err != nil {
-			abort(c, http.StatusBadRequest, "bad request: "+err.Error())
-			return
-		}
-		if msg.From == "" || msg.To == "" {
-			abort(c, http.StatusBadRequest, "bad request: From and To are required")
-			return
-		}
-		log.Info("message received", "route", c.FullPath(), "message_sid", msg.MessageSid, "from", msg.From, "to", msg.To, "text_bytes", len(msg.Body))
-		c.Data(http.StatusOK, XMLContentType, doc)
+		form := CallbackFrom(c).Form
+		log.Info("message status", "message_uuid", form.Get("MessageUUID"), "status", form.Get("Status"),
+			"error_code", form.Get("ErrorCode"))
+		c.Data(http.StatusOK, plainText, []byte("ok\n"))
 	}
 }
+
+// plainText is the content type of the short answers that are not XML.
+const plainText = "text/plain; charset=utf-8"
