@@ -78,9 +78,14 @@ func smsRequest(t *testing.T, n string, form url.Values) *http.Request {
 }
 
 func speakRequest(t *testing.T, n string) *http.Request {
-	r := httptest.NewRequest("GET", "http://example.com/t/speak/", nil)
+	return speakRequestTo(t, "http://example.com/t/speak/", n)
+}
+
+// speakRequestTo is a signed GET of target, a voice callback.
+func speakRequestTo(t *testing.T, target, n string) *http.Request {
+	r := httptest.NewRequest("GET", target, nil)
 	r.RemoteAddr = "127.0.0.1:1"
-	sig, _ := security.SignPlivoV3(token, "GET", "http://example.com/t/speak/", nil, n)
+	sig, _ := security.SignPlivoV3(token, "GET", target, nil, n)
 	r.Header.Set(security.HeaderPlivoV3, sig)
 	r.Header.Set(security.HeaderPlivoV3Nonce, n)
 	return r
