@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, dir str
 	}
 	var source string
 	var err error
-	if c.Token, source, err = tokensource.Find(token, getenv, dir); err != nil {
+	if c.Token, source, err = tokensource.Find(token, "PLIVO_AUTH_TOKEN", getenv, dir); err != nil {
 		fmt.Fprintln(stderr, "callsim:", err)
 		return 2
 	}

@@ -27,9 +27,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/joho/godotenv"
-
 	"answerurl/internal/callback"
+	"answerurl/internal/tokensource"
 	"answerurl/security"
 )
 
@@ -59,6 +58,7 @@ type options struct {
 	kind, target, signedURL string
 	method, query, nonce    string
 	token, mainToken        string
+	tokenSource             string // where token came from, said before the request is sent
 	json, showHeaders       bool
 	params, headers         []string
 	timeout                 time.Duration
@@ -96,6 +96,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "webhook-send:", err)
 		return 2
 	}
+	fmt.Fprintln(stderr, "signing with the token from", o.tokenSource)
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
 	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
@@ -151,14 +152,9 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 	if o.json && o.method == "GET" {
 		return o, errors.New("-json needs -method POST: a GET has no body")
 	}
-	if o.token == "" {
-		o.token = lookupEnv(getenv, k.tokenEnv)
-	}
-	if o.token == "" && k.tokenEnv == "PLIVO_AUTH_TOKEN" {
-		o.token = devToken()
-	}
-	if o.token == "" {
-		return o, fmt.Errorf("no token: set %s (in the environment or .env) or pass -token", k.tokenEnv)
+	var err error
+	if o.token, o.tokenSource, err = tokensource.Find(o.token, k.tokenEnv, getenv, "."); err != nil {
+		return o, err
 	}
 	if o.nonce == "" {
 		o.nonce = randomNonce()
@@ -203,25 +199,6 @@ func kindNames() []string {
 	}
 	slices.Sort(names)
 	return names
-}
-
-// lookupEnv reads name from the environment, then from ./.env, as the server does.
-func lookupEnv(getenv func(string) string, name string) string {
-	if v := getenv(name); v != "" {
-		return v
-	}
-	env, _ := godotenv.Read(".env")
-	return env[name]
-}
-
-// devToken is the token a development server made up, which it keeps in
-// ./.dev-token while it runs; "" when there is none.
-func devToken() string {
-	b, err := os.ReadFile(".dev-token")
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
 }
 
 // buildRequest makes the signed request that o describes.

@@ -109,6 +109,9 @@ func TestDevToken(t *testing.T) {
 	if got := run([]string{"speak", s.URL + "/speak/"}, func(string) string { return "" }, &out, &errs); got != 0 {
 		t.Fatalf("exit %d: %s%s", got, &out, &errs)
 	}
+	if !strings.Contains(errs.String(), "signing with the token from the development server's .dev-token") {
+		t.Errorf("the client did not say which token it signed with: %q", &errs)
+	}
 }
 
 func TestNoToken(t *testing.T) {

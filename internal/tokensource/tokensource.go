@@ -1,6 +1,7 @@
-// Package tokensource finds the Plivo auth token a development tool signs
-// with, and says where it came from, so that a tool's output can tell a
-// developer which token a refused request was signed with.
+// Package tokensource finds the secret a development tool signs with (a
+// Plivo auth token, a Twilio auth token, a SignalWire signing key), and says
+// where it came from, so that a tool's output can tell a developer which
+// secret a refused request was signed with.
 package tokensource
 
 import (
@@ -17,23 +18,26 @@ import (
 // set) keeps the token it made up, while it runs.
 const DevTokenFile = ".dev-token"
 
-// Find returns the token to sign with, and its source, from the first of:
-// flagValue (a -token flag), PLIVO_AUTH_TOKEN from getenv, PLIVO_AUTH_TOKEN
-// in dir/.env, and dir/.dev-token. A comma-separated list (tokens being
-// rotated) gives its first token.
-func Find(flagValue string, getenv func(string) string, dir string) (token, source string, err error) {
+// Find returns the secret to sign with, and its source, from the first of:
+// flagValue (a -token flag), the variable name from getenv, name in
+// dir/.env, and, for PLIVO_AUTH_TOKEN, dir/.dev-token. A comma-separated
+// list (secrets being rotated) gives its first secret.
+func Find(flagValue, name string, getenv func(string) string, dir string) (token, source string, err error) {
 	if flagValue != "" {
 		return first(flagValue), "the -token flag", nil
 	}
-	if v := getenv("PLIVO_AUTH_TOKEN"); v != "" {
-		return first(v), "PLIVO_AUTH_TOKEN in the environment", nil
+	if v := getenv(name); v != "" {
+		return first(v), name + " in the environment", nil
 	}
 	env, err := godotenv.Read(filepath.Join(dir, ".env"))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return "", "", fmt.Errorf("read .env: %w (fix it, or pass -token)", err)
 	}
-	if v := env["PLIVO_AUTH_TOKEN"]; v != "" {
-		return first(v), "PLIVO_AUTH_TOKEN in .env", nil
+	if v := env[name]; v != "" {
+		return first(v), name + " in .env", nil
+	}
+	if name != "PLIVO_AUTH_TOKEN" {
+		return "", "", fmt.Errorf("no secret: pass -token, or set %s (in the environment or .env)", name)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, DevTokenFile))
 	if v := strings.TrimSpace(string(b)); err == nil && v != "" {

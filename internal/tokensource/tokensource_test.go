@@ -37,12 +37,12 @@ func TestFind(t *testing.T) {
 		{".dev-token", "", "", devOnly, "from-devtoken", ".dev-token"},
 	}
 	for _, tt := range tests {
-		token, source, err := Find(tt.flag, env(tt.env), tt.dir)
+		token, source, err := Find(tt.flag, "PLIVO_AUTH_TOKEN", env(tt.env), tt.dir)
 		if err != nil || token != tt.token || !strings.Contains(source, tt.source) {
 			t.Errorf("%s: Find = %q, %q, %v; want %q from %s", tt.name, token, source, err, tt.token, tt.source)
 		}
 	}
-	if _, _, err := Find("", env(""), t.TempDir()); err == nil || !strings.Contains(err.Error(), "PLIVO_AUTH_TOKEN") {
+	if _, _, err := Find("", "PLIVO_AUTH_TOKEN", env(""), t.TempDir()); err == nil || !strings.Contains(err.Error(), "PLIVO_AUTH_TOKEN") {
 		t.Errorf("no source: %v; want an error saying what to set", err)
 	}
 }
