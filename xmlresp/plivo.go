@@ -2,7 +2,6 @@ package xmlresp
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"strconv"
 
@@ -34,24 +33,30 @@ var (
 
 // Element implements [Verb].
 func (s Speak) Element() (*etree.Element, error) {
-	if s.Text == "" {
-		return nil, fmt.Errorf("Speak needs text")
-	}
 	if s.Voice != "" && s.Voice != "MAN" && s.Voice != "WOMAN" && !pollyVoice.MatchString(s.Voice) {
 		return nil, fmt.Errorf("Speak voice %q: use MAN, WOMAN or Polly.<Name>", s.Voice)
 	}
-	if s.Language != "" && !language.MatchString(s.Language) {
-		return nil, fmt.Errorf("Speak language %q: use a code such as en-US", s.Language)
+	return spoken("Speak", s.Text, s.Voice, s.Language, s.Loop)
+}
+
+// spoken is a <Speak> or a <Say>: text, checked, with its voice, language
+// and loop.
+func spoken(verb, text, voice, lang string, loop *int) (*etree.Element, error) {
+	if text == "" {
+		return nil, fmt.Errorf("%s needs text", verb)
 	}
-	el, err := textElement("Speak", s.Text)
+	if lang != "" && !language.MatchString(lang) {
+		return nil, fmt.Errorf("%s language %q: use a code such as en-US", verb, lang)
+	}
+	el, err := textElement(verb, text)
 	if err != nil {
 		return nil, err
 	}
-	loop, err := loopAttr("Speak", s.Loop)
+	loops, err := loopAttr(verb, loop)
 	if err != nil {
 		return nil, err
 	}
-	return el, attrs(el, "voice", s.Voice, "language", s.Language, "loop", loop)
+	return el, attrs(el, "voice", voice, "language", lang, "loop", loops)
 }
 
 func loopAttr(verb string, loop *int) (string, error) {
@@ -106,16 +111,10 @@ func (m Message) Element() (*etree.Element, error) {
 		"callbackUrl", m.CallbackURL, "callbackMethod", m.CallbackMethod)
 }
 
+// checkCallback checks a verb's callback URL and its method.
 func checkCallback(verb, rawURL, method string) error {
-	if rawURL != "" {
-		u, err := url.Parse(rawURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("%s callback URL %q: use an absolute http or https URL", verb, rawURL)
-		}
+	if err := checkURL(verb+" callback", rawURL, false); err != nil {
+		return err
 	}
-	switch method {
-	case "", "GET", "POST":
-		return nil
-	}
-	return fmt.Errorf("%s callback method %q: use GET or POST", verb, method)
+	return checkMethod(verb+" callback", method)
 }

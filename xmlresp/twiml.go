@@ -23,21 +23,7 @@ type Say struct {
 
 // Element implements [Verb].
 func (s Say) Element() (*etree.Element, error) {
-	if s.Text == "" {
-		return nil, fmt.Errorf("Say needs text")
-	}
-	if s.Language != "" && !language.MatchString(s.Language) {
-		return nil, fmt.Errorf("Say language %q: use a code such as en-US", s.Language)
-	}
-	loop, err := loopAttr("Say", s.Loop)
-	if err != nil {
-		return nil, err
-	}
-	el, err := textElement("Say", s.Text)
-	if err != nil {
-		return nil, err
-	}
-	return el, attrs(el, "voice", s.Voice, "language", s.Language, "loop", loop)
+	return spoken("Say", s.Text, s.Voice, s.Language, s.Loop)
 }
 
 // TwiMLMessage is the TwiML (and LaML) <Message> verb, which answers an
