@@ -303,6 +303,10 @@ func TestEnvExample(t *testing.T) {
 	defaults, _ := loadConfig(env(nil), "no-such-file")
 	fromFile.GeneratedToken, defaults.GeneratedToken = "", ""
 	fromFile.AuthTokens, defaults.AuthTokens = nil, nil
+	if fromFile.Setting("VOICEMAIL_THANKS") != defaults.Setting("VOICEMAIL_THANKS") {
+		t.Errorf("VOICEMAIL_THANKS: %q, default %q", fromFile.Setting("VOICEMAIL_THANKS"), defaults.Setting("VOICEMAIL_THANKS"))
+	}
+	fromFile.Setting, defaults.Setting = nil, nil
 	if *fromFile.Speak.Loop != *defaults.Speak.Loop {
 		t.Errorf("SPEAK_LOOP: %d, default %d", *fromFile.Speak.Loop, *defaults.Speak.Loop)
 	}
