@@ -126,9 +126,8 @@ func newRouter(o Options) (*Router, error) {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	r := &Router{replay: o.Replay, log: o.Log, public: map[string]bool{}, paths: map[string]bool{},
+	r := &Router{engine: newEngine(o.Log), replay: o.Replay, log: o.Log, public: map[string]bool{}, paths: map[string]bool{},
 		verify: &verification{publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, log: o.Log, detailed: &rateLimit{n: 5}}}
-	r.engine = newEngine(o.Log, r.public)
 	var err error
 	if r.v3, err = security.NewPlivoV3(o.Plivo); err != nil {
 		return nil, err

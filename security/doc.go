@@ -4,20 +4,12 @@
 // X-SignalWire-Signature. It depends on the standard library only, and
 // knows nothing of HTTP frameworks, proxies or this server's settings.
 //
-// Each provider's schemes are one file that reads top to bottom next to the
-// provider's documentation: plivo.go (V3, then V2), twilio.go (Twilio and
-// SignalWire). A [Request] holds what the provider signed (method, public
-// URL, parameters, headers, raw body); a [Verifier] checks it and returns
-// the [Signed] string its signature covers, whose digest a replay guard
-// keys on, or an error wrapping one of the sentinel errors, which callers
-// compare with [errors.Is] and which never carry a secret. The Sign
-// functions compute what a provider sends, for tests and for clients that
-// imitate one.
-//
-// The web layer reads the body, rebuilds the public URL (package publicurl),
-// builds the Request and calls the verifier.
-//
-// The algorithms follow the providers' own SDKs byte for byte
+// Each provider's schemes are one file that reads top to bottom next to its
+// documentation: plivo.go (V3, then V2), twilio.go (Twilio and SignalWire).
+// A [Request] holds what the provider signed; a [Verifier] checks it and
+// returns the [Signed] string, or an error wrapping a sentinel error (never
+// a secret). The Sign functions compute what a provider sends, for tests
+// and for clients that imitate one. The algorithms follow the providers' own SDKs byte for byte
 // (testdata/vectors); where Plivo's SDKs disagree, this package follows
 // plivo-python, which matches Plivo's documentation and test vectors.
 package security

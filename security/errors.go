@@ -1,6 +1,9 @@
 package security
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Sentinel errors returned, wrapped, by the verifiers. Compare with errors.Is.
 var (
@@ -26,4 +29,7 @@ var (
 	ErrMalformedParams = errors.New("malformed parameters")
 	// ErrNoToken means a verifier was built without any token.
 	ErrNoToken = errors.New("no token configured")
+	// ErrJSONTooDeep means a JSON body nests objects and arrays more than
+	// 32 deep. It wraps ErrMalformedParams.
+	ErrJSONTooDeep = fmt.Errorf("%w: JSON nested more than %d deep", ErrMalformedParams, maxJSONDepth)
 )

@@ -14,18 +14,14 @@ import (
 )
 
 // ParseJSONParams turns a JSON object body into the parameters Plivo's V3
-// signature covers, following plivo-python (the SDKs disagree; see the
-// README): a string is used as is; a number as Python prints it (1, 1.5,
-// 1e+16); true, false and null as True, False and None; an array adds each
-// of its values under the same key, printed so and sorted as strings (10
-// before 9, as plivo-python sorts them); and a nested object becomes one
-// value, the concatenation of its own sorted key+value pairs.
+// signature covers, as plivo-python does: a string as is; a number as Python
+// prints it (1, 1.5, 1e+16); true, false, null as True, False, None; an
+// array's values each under its key, sorted as strings (10 before 9); a
+// nested object as one value, its own sorted key+value pairs concatenated.
 //
-// Anything that is not an object, an array holding arrays, objects or nulls
-// (which plivo-python cannot sort), objects and arrays nested more than 32
-// deep, or parameters more than 8 times the body's size (an array repeats
-// its key for each value) is an error wrapping [ErrMalformedParams]. Its
-// work is linear in the body's size.
+// Not an object, an array holding arrays, objects or nulls, nesting over 32
+// deep, or parameters over 8 times the body (an array repeats its key) is
+// an error wrapping [ErrMalformedParams]. Its work is linear in the body.
 func ParseJSONParams(body []byte) (url.Values, error) {
 	params, _, err := parseJSON(body)
 	return params, err
@@ -39,10 +35,6 @@ const (
 	// times its size, plus 1 KiB.
 	maxJSONExpansion = 8
 )
-
-// ErrJSONTooDeep means a JSON body nests objects and arrays more than 32
-// deep. It wraps [ErrMalformedParams].
-var ErrJSONTooDeep = fmt.Errorf("%w: JSON nested more than %d deep", ErrMalformedParams, maxJSONDepth)
 
 // parseJSON is ParseJSONParams, and also returns its work: the bytes of
 // parameters it wrote, each key counted once per value as it is signed.
@@ -77,8 +69,7 @@ func parseJSON(body []byte) (url.Values, int, error) {
 }
 
 // tooDeep reports whether body's objects and arrays nest more than
-// maxJSONDepth deep, skipping strings. It reads JSON only so far as to find
-// the brackets: a malformed body is for the decoder to refuse.
+// maxJSONDepth deep, skipping strings (a malformed body is the decoder's).
 func tooDeep(body []byte) bool {
 	depth, inString := 0, false
 	for i := 0; i < len(body) && depth <= maxJSONDepth; i++ {
@@ -97,8 +88,8 @@ func tooDeep(body []byte) bool {
 	return depth > maxJSONDepth
 }
 
-// canonicaliser prints decoded JSON values as plivo-python signs them,
-// writing each byte once, and counts what it writes against a budget.
+// canonicaliser prints JSON values as plivo-python signs them, writing each
+// byte once and counting it against a budget.
 type canonicaliser struct {
 	written, budget int
 }
@@ -223,42 +214,16 @@ func pythonNumber(n json.Number) string {
 }
 
 // pythonFloatRepr formats f as Python's repr: the shortest digits that round
-// trip, in positional form when the exponent is in [-4, 16), else as 1e+16.
+// trip, in positional form (with at least one decimal) when the exponent is
+// in [-4, 16), else in exponent form, such as 1e+16 or 1.5e-05.
 func pythonFloatRepr(f float64) string {
-	e := strconv.FormatFloat(f, 'e', -1, 64) // -d.ddde±xx
-	sign := ""
-	if e[0] == '-' {
-		sign, e = "-", e[1:]
+	e := strconv.FormatFloat(f, 'e', -1, 64)
+	if exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:]); exp < -4 || exp >= 16 {
+		return e
 	}
-	mant, expStr, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(expStr)
-	digits := strings.Replace(mant, ".", "", 1)
-	if exp < -4 || exp >= 16 {
-		m := digits[:1]
-		if len(digits) > 1 {
-			m += "." + digits[1:]
-		}
-		es := strconv.Itoa(abs(exp))
-		if len(es) < 2 {
-			es = "0" + es
-		}
-		if exp < 0 {
-			return sign + m + "e-" + es
-		}
-		return sign + m + "e+" + es
+	s := strconv.FormatFloat(f, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
 	}
-	if exp < 0 {
-		return sign + "0." + strings.Repeat("0", -exp-1) + digits
-	}
-	if len(digits) <= exp+1 {
-		return sign + digits + strings.Repeat("0", exp+1-len(digits)) + ".0"
-	}
-	return sign + digits[:exp+1] + "." + digits[exp+1:]
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
+	return s
 }

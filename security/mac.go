@@ -8,10 +8,8 @@ import (
 	"strings"
 )
 
-// keys are HMACs keyed once with each secret. A check starts from a clone
-// of one, so that the secret is not hashed into the HMAC's pads again for
-// every request; the keyed originals are only ever cloned, which is safe
-// for concurrent use.
+// keys are HMACs keyed once with each secret; a check clones one (safe for
+// concurrent use), so the secret is not hashed again for every request.
 type keys []hash.Hash
 
 // newKeys keys an HMAC of newHash with each secret that is not empty.

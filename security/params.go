@@ -8,14 +8,11 @@ import (
 	"unicode/utf8"
 )
 
-// ParseQuery decodes a query string or a form-encoded body the way Plivo's
-// SDKs do. It differs from [url.ParseQuery] in one way that matters: pairs
-// are split on '&' only, so a ';' is part of a value (url.ParseQuery refuses
-// it), as plivo-python reads it. Each key and value is decoded by
-// [url.QueryUnescape]: '+' is a space and %XX a byte. A pair without '='
-// has a blank value, empty pairs are skipped, and a repeated key keeps its
-// values in order. A malformed percent-escape or invalid UTF-8 is an error
-// wrapping [ErrMalformedParams].
+// ParseQuery decodes a query string or a form body as Plivo's SDKs do. Unlike
+// [url.ParseQuery] it splits pairs on '&' only, so a ';' is part of a value,
+// as plivo-python reads it. Keys and values are decoded by
+// [url.QueryUnescape]; a repeated key keeps its values in order. A malformed
+// percent-escape or invalid UTF-8 is an error wrapping [ErrMalformedParams].
 func ParseQuery(s string) (url.Values, error) {
 	values := url.Values{}
 	for pair := range strings.SplitSeq(s, "&") {

@@ -24,9 +24,8 @@ const (
 	HeaderPlivoV2Nonce = "X-Plivo-Signature-V2-Nonce"
 )
 
-// PlivoTokens are the secrets a Plivo verifier accepts. Each list may hold
-// several tokens so that one can be rotated without downtime: a signature
-// made with any of them verifies.
+// PlivoTokens are the secrets a Plivo verifier accepts; a signature made with
+// any of them verifies, so that a token can be rotated without downtime.
 type PlivoTokens struct {
 	// AuthTokens verify X-Plivo-Signature-V3 and -V2: the auth token of the
 	// account or subaccount that owns the application or number.
@@ -67,10 +66,9 @@ func (v *PlivoV3) Verify(r *Request) (Signed, error) {
 	return v.match(h, base, msg)
 }
 
-// SignPlivoV3 returns the X-Plivo-Signature-V3 value that Plivo sends for a
-// request to rawURL (with its query string) with the given body parameters
-// (nil for a GET) and nonce. It is what a test, or a client simulating
-// Plivo, needs; receivers use [PlivoV3].
+// SignPlivoV3 returns the X-Plivo-Signature-V3 that Plivo sends for a request
+// to rawURL (with its query) with the body parameters (nil for a GET) and
+// nonce: for tests and clients that imitate Plivo.
 func SignPlivoV3(token, method, rawURL string, params url.Values, nonce string) (string, error) {
 	base, query, err := (&Request{URL: rawURL}).split()
 	if err != nil {
@@ -128,13 +126,10 @@ func appendPairs(msg []byte, v url.Values, keys []string, eq, sep string) []byte
 	return msg
 }
 
-// PlivoV2 verifies X-Plivo-Signature-V2 and X-Plivo-Signature-Ma-V2.
-//
-// V2 covers only the URL without its query string, and the nonce: not the
-// body, not the query, not the method. Anyone holding one valid (nonce,
-// signature) pair can send any body to that URL, so pair it with a replay
-// guard that refuses a signed string it has seen. It is safe for concurrent
-// use.
+// PlivoV2 verifies X-Plivo-Signature-V2 and X-Plivo-Signature-Ma-V2, which
+// cover only the URL without its query, and the nonce: anyone holding one
+// (nonce, signature) pair can send any body to that URL, so pair it with a
+// replay guard. It is safe for concurrent use.
 type PlivoV2 struct{ plivoScheme }
 
 // NewPlivoV2 returns a V2 verifier that accepts signatures made with any of
@@ -208,10 +203,7 @@ func (p plivoScheme) read(h http.Header) (plivoHeaders, error) {
 }
 
 // CheckHeaders reports whether h holds a signature and a well-formed nonce.
-func (p plivoScheme) CheckHeaders(h http.Header) error {
-	_, err := p.read(h)
-	return err
-}
+func (p plivoScheme) CheckHeaders(h http.Header) error { _, err := p.read(h); return err }
 
 // match checks the signatures in ph against msg, the signed string with
 // base, the URL as rebuilt, at its start (and then with base's equivalent
@@ -231,13 +223,9 @@ func (p plivoScheme) match(ph plivoHeaders, base string, msg []byte) (Signed, er
 const maxNonceLength = 64
 
 // validNonce reports whether nonce is a plain token, as Plivo sends: 1 to
-// maxNonceLength ASCII letters and digits (Plivo's documentation and every
-// SDK test vector show digits only).
-//
-// The rule matters for more than tidiness. Plivo signs URL + nonce (V2) and
-// ... + "." + nonce (V3) with nothing of fixed length in between, so a nonce
-// holding '/' or '.' would let the same signed string be cut into another
-// request and another nonce. A nonce with neither leaves one way to cut it.
+// maxNonceLength ASCII letters and digits. It matters: Plivo signs URL +
+// nonce (V2) and ... + "." + nonce (V3), so a nonce holding '/' or '.' would
+// let the same signed string be cut into another request and nonce.
 func validNonce(nonce string) bool {
 	return nonce != "" && len(nonce) <= maxNonceLength && !strings.ContainsFunc(nonce, func(c rune) bool {
 		return !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z')

@@ -10,13 +10,11 @@ import (
 type Request struct {
 	// Method is the HTTP method, "GET" or "POST".
 	Method string
-	// URL is the public URL the provider requested, with its query string
-	// exactly as sent: https://abc.ngrok-free.app/speak/?a=b, not the address
-	// the server listens on.
+	// URL is the public URL the provider requested (not the address the
+	// server listens on), with its query string exactly as sent.
 	URL string
-	// Query is URL's query string decoded by [ParseQuery]. When nil, the
-	// verifiers decode it from URL; a server that has decoded it already
-	// sets it, so that a request is parsed once.
+	// Query is URL's query decoded by [ParseQuery]; nil: the verifiers
+	// decode it. A server that has decoded it sets it, to parse once.
 	Query url.Values
 	// Params are the parameters of a POST body: a form decoded by
 	// [ParseQuery], or a JSON object by [ParseJSONParams]. Nil for a GET.
@@ -30,14 +28,11 @@ type Request struct {
 
 // Verifier checks the signature on a webhook request.
 type Verifier interface {
-	// CheckHeaders reports, from the headers alone, whether a request can be
-	// verified at all: its signature headers (and nonce) are present and
-	// well formed. A server calls it before reading the body, so that an
-	// unsigned request costs nothing more.
+	// CheckHeaders reports whether the signature headers (and nonce) are
+	// present and well formed: a server calls it before reading the body.
 	CheckHeaders(h http.Header) error
 	// Verify returns the string that a matching signature covers, or an
-	// error that wraps one of this package's sentinel errors and never
-	// contains a secret.
+	// error wrapping a sentinel error (never containing a secret).
 	Verify(r *Request) (Signed, error)
 }
 
@@ -45,17 +40,13 @@ type Verifier interface {
 // from the request.
 type Signed []byte
 
-// Digest returns the SHA-256 of the signed string. Two requests with the
-// same digest carry the same signed content, however it was cut into URL,
-// parameters and nonce, and whichever token's signature matched: a replay
-// guard keys on it. (Plivo signs URL + nonce, and ... + "." + nonce, with
-// nothing of fixed length in between, so the nonce alone does not name a
-// callback.)
+// Digest returns the SHA-256 of the signed string: the same for the same
+// signed content however it was cut into URL, parameters and nonce, so a
+// replay guard keys on it rather than on the nonce.
 func (s Signed) Digest() [sha256.Size]byte { return sha256.Sum256(s) }
 
-// Form returns the query's parameters and the body's together, the way a
-// handler wants them whatever the method. It copies only when both have
-// some. Query must be set.
+// Form returns the query's parameters and the body's together (Query must
+// be set), the way a handler wants them whatever the method.
 func (r *Request) Form() url.Values { return merged(r.Query, r.Params) }
 
 // split returns what every scheme starts from: the part of r.URL that all of

@@ -25,14 +25,11 @@ const (
 // key+value; a repeated key's values are de-duplicated and sorted, as
 // twilio-node 6 does.
 //
-// A JSON body is covered only through the bodySHA256 parameter that Twilio
-// adds to the URL: the signature then covers the URL, and the body must hash
-// to that parameter. A JSON body without it is not covered at all, and is
-// refused with [ErrUnsignedBody].
-//
-// The URL with the default port written and without it are both tried.
-// Twilio signatures carry no nonce and no timestamp, so a replay guard
-// cannot tell a retry from a replay. It is safe for concurrent use.
+// A JSON body is covered only through the bodySHA256 parameter Twilio adds
+// to the URL, to which the body must hash; without it, [ErrUnsignedBody].
+// The URL with and without the default port are both tried. There is no
+// nonce or timestamp: a replay cannot be told from a retry. It is safe for
+// concurrent use.
 type Twilio struct{ twilioScheme }
 
 // SignalWire verifies X-SignalWire-Signature (or X-Twilio-Signature, which
@@ -41,15 +38,13 @@ type Twilio struct{ twilioScheme }
 // request order, as SignalWire's SDK does.
 type SignalWire struct{ twilioScheme }
 
-// NewTwilio returns a verifier that accepts signatures made with any of the
-// given auth tokens.
+// NewTwilio returns a verifier of signatures made with any of authTokens.
 func NewTwilio(authTokens ...string) (*Twilio, error) {
 	s, err := newTwilioScheme(authTokens, false, HeaderTwilio)
 	return &Twilio{s}, err
 }
 
-// NewSignalWire returns a verifier that accepts signatures made with any of
-// the given signing keys.
+// NewSignalWire returns a verifier of signatures made with any of signingKeys.
 func NewSignalWire(signingKeys ...string) (*SignalWire, error) {
 	s, err := newTwilioScheme(signingKeys, true, HeaderSignalWire, HeaderTwilio)
 	return &SignalWire{s}, err
@@ -67,8 +62,7 @@ func SignSignalWire(signingKey, rawURL string, params url.Values) (string, error
 	return signTwilioLike(signingKey, rawURL, params, true)
 }
 
-// BodySHA256 is the value of the bodySHA256 parameter that Twilio and
-// SignalWire add to the URL of a request with a JSON body.
+// BodySHA256 is the bodySHA256 parameter Twilio adds to a JSON body's URL.
 func BodySHA256(body []byte) string {
 	sum := sha256.Sum256(body)
 	return hex.EncodeToString(sum[:])

@@ -33,8 +33,7 @@ func splitURL(raw string) (base, rawQuery string, err error) {
 
 // firstMatch calls match with msg, a signed string that starts with base,
 // the URL as rebuilt, and then with msg starting with each of base's other
-// spellings (see equivalentBases) instead, until match accepts one, which it
-// returns. The other spellings are made only when base fails.
+// spellings (see equivalentBases), until match accepts one, which it returns.
 func firstMatch(base string, msg []byte, match func(msg []byte) bool) (Signed, bool) {
 	if match(msg) {
 		return msg, true

@@ -3,16 +3,17 @@
 // starts the server, serves a bare Gin engine with gin.Logger() answering
 // the same bytes, pre-signs distinct callbacks (distinct nonces, so the
 // replay guard does its full work), and drives each with wrk in alternating
-// slices, so that their ratio is measured in one run.
+// slices, so that their ratios are measured in one run: requests a second,
+// and the server's CPU time per request (Linux: /proc and getrusage).
 //
 //	cd bench && go run ./load -slices 3 -duration 10s
 package main
 
 import (
-	"bufio"
+	"bytes"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
@@ -22,6 +23,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,79 +41,129 @@ func main() {
 	conns := flag.Int("c", 16, "wrk connections")
 	distinct := flag.Int("distinct", 20000, "distinct signed callbacks; with REPLAY_WINDOW=1s each is claimed afresh when it comes round again")
 	flag.Parse()
-	if _, err := exec.LookPath("wrk"); err != nil {
-		log.Fatal("wrk is not installed: apt-get install wrk")
-	}
-	dir, err := os.MkdirTemp("", "answerurl-load")
-	if err != nil {
+	if err := run(*slices, *duration, *conns, *distinct); err != nil {
 		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-
-	server := startServer(dir)
-	defer server.Process.Kill()
-	bare := startBare()
-	script := filepath.Join(dir, "requests.lua")
-	if err := writeScript(script, *distinct); err != nil {
-		log.Fatal(err)
-	}
-	var rates [2][]float64
-	for i := 0; i < *slices; i++ {
-		for j, addr := range []string{bare, serverAddr} {
-			rates[j] = append(rates[j], runWrk(addr, script, *duration, *conns))
-		}
-	}
-	for i := range rates[0] {
-		fmt.Printf("slice %d: bare %.0f/s, /speak/ %.0f/s, ratio %.2f\n", i+1, rates[0][i], rates[1][i], rates[1][i]/rates[0][i])
 	}
 }
 
-var serverAddr string
+// run measures, and stops the server it started whatever happens.
+func run(slices int, duration string, conns, distinct int) error {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		return errors.New("wrk is not installed: apt-get install wrk")
+	}
+	dir, err := os.MkdirTemp("", "answerurl-load")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	server, serverAddr, err := startServer(dir)
+	if err != nil {
+		return err
+	}
+	defer func() { server.Process.Kill(); server.Wait() }()
+	bare, err := startBare()
+	if err != nil {
+		return err
+	}
+	script := filepath.Join(dir, "requests.lua")
+	if err := writeScript(script, distinct); err != nil {
+		return err
+	}
+	cpu := []func() time.Duration{ownCPU, func() time.Duration { return processCPU(server.Process.Pid) }}
+	fmt.Println("slice  bare req/s  /speak/ req/s  ratio   bare CPU/req  /speak/ CPU/req  ratio")
+	for i := 0; i < slices; i++ {
+		var rate [2]float64
+		var perRequest [2]time.Duration
+		for j, addr := range []string{bare, serverAddr} {
+			before := cpu[j]()
+			r, err := runWrk(addr, script, duration, conns)
+			if err != nil {
+				return err
+			}
+			rate[j], perRequest[j] = r.rate, (cpu[j]()-before)/time.Duration(r.requests)
+		}
+		fmt.Printf("%5d  %10.0f  %13.0f  %5.2f   %12s  %15s  %5.2f\n", i+1, rate[0], rate[1], rate[1]/rate[0],
+			perRequest[0], perRequest[1], float64(perRequest[1])/float64(perRequest[0]))
+	}
+	return nil
+}
+
+// ownCPU is the CPU time this process (which serves the bare route) has used.
+func ownCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// processCPU is the CPU time process pid has used, from /proc (Linux), in
+// clock ticks of 10 ms.
+func processCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:])) // after the command name
+	utime, _ := strconv.Atoi(fields[11])
+	stime, _ := strconv.Atoi(fields[12])
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
 
 // startServer builds the server from the parent directory and starts it in
-// release mode on a loopback port, its log discarded.
-func startServer(dir string) *exec.Cmd {
+// release mode on a loopback port, its log written to /dev/null, as the
+// bare route's is.
+func startServer(dir string) (*exec.Cmd, string, error) {
 	bin := filepath.Join(dir, "answerurl")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir, build.Stderr = "..", os.Stderr
 	if err := build.Run(); err != nil {
-		log.Fatal(err)
+		return nil, "", err
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
 	cmd := exec.Command(bin)
 	cmd.Dir = dir // no .env there
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PORT=0", "GIN_MODE=release", "PLIVO_AUTH_TOKEN=" + token,
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PORT=" + port, "GIN_MODE=release", "PLIVO_AUTH_TOKEN=" + token,
 		"PUBLIC_BASE_URL=http://load.example", "REPLAY_WINDOW=1s", "REPLAY_MAX_ENTRIES=10000000"}
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		log.Fatal(err)
+	if cmd.Stdout, err = os.OpenFile(os.DevNull, os.O_WRONLY, 0); err != nil {
+		return nil, "", err
 	}
-	lines := bufio.NewScanner(stdout)
-	listening := regexp.MustCompile(`"?addr"?[=:]"?\[?::\]?:(\d+)`)
-	for lines.Scan() {
-		if m := listening.FindStringSubmatch(lines.Text()); m != nil {
-			serverAddr = "127.0.0.1:" + m[1]
-			go io.Copy(io.Discard, stdout)
-			return cmd
+	if err := cmd.Start(); err != nil {
+		return nil, "", err
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return cmd, addr, nil
 		}
 	}
-	log.Fatal("the server did not say where it listens")
-	return nil
+	cmd.Process.Kill()
+	cmd.Wait()
+	return nil, "", errors.New("the server did not start listening")
 }
 
-// startBare serves a bare Gin engine, as gin.Default() makes it but
-// logging nowhere, answering /speak/ with the same bytes.
-func startBare() string {
+// startBare serves a bare Gin engine, as gin.Default() makes it, logging to
+// /dev/null, answering /speak/ with the same bytes.
+func startBare() (string, error) {
 	gin.SetMode(gin.ReleaseMode)
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		return "", err
+	}
 	e := gin.New()
-	e.Use(gin.LoggerWithWriter(io.Discard))
+	e.Use(gin.LoggerWithWriter(devNull))
 	doc := xmlresp.MustRender(xmlresp.Speak{Text: "Hello, from Plivo", Loop: xmlresp.Loop(3)})
 	e.POST("/speak/", func(c *gin.Context) { c.Data(http.StatusOK, "application/xml; charset=utf-8", doc) })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		log.Fatal(err)
+		return "", err
 	}
 	go http.Serve(ln, e)
-	return ln.Addr().String()
+	return ln.Addr().String(), nil
 }
 
 // writeScript writes a wrk script that sends n distinct signed callbacks
@@ -133,20 +186,28 @@ func writeScript(path string, n int) error {
 	return os.WriteFile(path, []byte(b.String()), 0o600)
 }
 
-// runWrk drives addr for duration and returns the requests per second; a
-// non-2xx answer stops the measurement.
-func runWrk(addr, script, duration string, conns int) float64 {
+// wrkResult is what a wrk run measured.
+type wrkResult struct {
+	rate     float64 // requests a second
+	requests int
+}
+
+// runWrk drives addr for duration; a non-2xx answer stops the measurement.
+func runWrk(addr, script, duration string, conns int) (wrkResult, error) {
 	out, err := exec.Command("wrk", "-t2", "-c"+strconv.Itoa(conns), "-d"+duration, "-s", script, "http://"+addr+"/speak/").CombinedOutput()
 	if err != nil {
-		log.Fatalf("wrk: %v\n%s", err, out)
+		return wrkResult{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
 	if strings.Contains(string(out), "Non-2xx") {
-		log.Fatalf("wrk saw refusals from %s:\n%s", addr, out)
+		return wrkResult{}, fmt.Errorf("wrk saw refusals from %s:\n%s", addr, out)
 	}
-	m := regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`).FindSubmatch(out)
-	if m == nil {
-		log.Fatalf("wrk printed no rate:\n%s", out)
+	rate := regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`).FindSubmatch(out)
+	requests := regexp.MustCompile(`(\d+) requests in`).FindSubmatch(out)
+	if rate == nil || requests == nil {
+		return wrkResult{}, fmt.Errorf("wrk printed no rate:\n%s", out)
 	}
-	rate, _ := strconv.ParseFloat(string(m[1]), 64)
-	return rate
+	var r wrkResult
+	r.rate, _ = strconv.ParseFloat(string(rate[1]), 64)
+	r.requests, _ = strconv.Atoi(string(requests[1]))
+	return r, nil
 }
