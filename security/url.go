@@ -90,10 +90,10 @@ func hasPort(host string) bool {
 	return strings.Contains(host, ":")
 }
 
-// validHost reports whether h can be a URL's host (and port): not empty, no
-// white space, control characters or URL delimiters.
+// validHost reports whether h can be a URL's host (and port): a name or an
+// address first; no white space, control characters or URL delimiters.
 func validHost(h string) bool {
-	return h != "" && len(h) <= 255 && !strings.ContainsAny(h, "/?#@\\") &&
+	return h != "" && h[0] != ':' && len(h) <= 255 && !strings.ContainsAny(h, "/?#@\\") &&
 		!strings.ContainsFunc(h, func(c rune) bool { return c <= ' ' || c == 0x7f })
 }
 
