@@ -14,7 +14,7 @@ import (
 // [url.QueryUnescape]; a repeated key keeps its values in order. A malformed
 // percent-escape or invalid UTF-8 is an error wrapping [ErrMalformedParams].
 func ParseQuery(s string) (url.Values, error) {
-	values := url.Values{}
+	values := make(url.Values, min(strings.Count(s, "&")+1, 256)) // room for the pairs, within bounds
 	for pair := range strings.SplitSeq(s, "&") {
 		if pair == "" {
 			continue

@@ -35,11 +35,15 @@ import (
 
 const token = "load-test-token"
 
+// replayWindow is the server's REPLAY_WINDOW (the -window flag).
+var replayWindow string
+
 func main() {
 	slices := flag.Int("slices", 3, "alternating wrk runs per route")
 	duration := flag.String("duration", "10s", "length of one wrk run")
 	conns := flag.Int("c", 16, "wrk connections")
 	distinct := flag.Int("distinct", 20000, "distinct signed callbacks; with REPLAY_WINDOW=1s each is claimed afresh when it comes round again")
+	flag.StringVar(&replayWindow, "window", "1s", "the server's REPLAY_WINDOW (0 turns the replay guard off)")
 	flag.Parse()
 	if err := run(*slices, *duration, *conns, *distinct); err != nil {
 		log.Fatal(err)
@@ -128,7 +132,7 @@ func startServer(dir string) (*exec.Cmd, string, error) {
 	cmd := exec.Command(bin)
 	cmd.Dir = dir // no .env there
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "PORT=" + port, "GIN_MODE=release", "PLIVO_AUTH_TOKEN=" + token,
-		"PUBLIC_BASE_URL=http://load.example", "REPLAY_WINDOW=1s", "REPLAY_MAX_ENTRIES=10000000"}
+		"PUBLIC_BASE_URL=http://load.example", "REPLAY_WINDOW=" + replayWindow, "REPLAY_MAX_ENTRIES=10000000"}
 	if cmd.Stdout, err = os.OpenFile(os.DevNull, os.O_WRONLY, 0); err != nil {
 		return nil, "", err
 	}
