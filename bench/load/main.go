@@ -42,8 +42,8 @@ func main() {
 	slices := flag.Int("slices", 3, "alternating wrk runs per route")
 	duration := flag.String("duration", "10s", "length of one wrk run")
 	conns := flag.Int("c", 16, "wrk connections")
-	distinct := flag.Int("distinct", 20000, "distinct signed callbacks; with REPLAY_WINDOW=1s each is claimed afresh when it comes round again")
-	flag.StringVar(&replayWindow, "window", "1s", "the server's REPLAY_WINDOW (0 turns the replay guard off)")
+	distinct := flag.Int("distinct", 20000, "distinct signed callbacks, sent in turn")
+	flag.StringVar(&replayWindow, "window", "500ms", "the server's REPLAY_WINDOW: shorter than the time the callbacks take to come round again, so that each is claimed afresh (0 turns the replay guard off)")
 	flag.Parse()
 	if err := run(*slices, *duration, *conns, *distinct); err != nil {
 		log.Fatal(err)
