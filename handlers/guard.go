@@ -43,11 +43,13 @@ func ByParams(names ...string) CallbackKeys {
 // nothing when the server runs without a replay guard. A verified request
 // is named by the digest of what was signed (which holds the nonce, and is
 // the same however the signed string is cut into URL, body and nonce), and
-// by the route's callback keys.
+// by the route's callback keys, namespaced by the route's path (as add
+// registers it, whichever slash spelling it was given).
 func (r *Router) once(scheme, path string, keys []CallbackKeys) gin.HandlerFunc {
 	if r.replay == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
+	path = strings.TrimSuffix(path, "/")
 	return answerOnce(r.replay, r.log, func(cb *Callback) replay.Keys {
 		digest := cb.Signed.Digest()
 		k := replay.Keys{Signed: replay.Key(scheme, "signed", string(digest[:]))}
