@@ -1,0 +1,214 @@
+package main
+
+import (
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// The README is read as documentation: these tests keep its commands and
+// links true. (The configuration and routes tables, the Go snippets and the
+// quoted log lines are checked beside the code they describe.)
+
+// readme returns README.md's text.
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// shellCommands returns the commands of the README's ```sh blocks, one a
+// line: continuation lines joined, comments removed, and a line split at
+// ; && and the words of a for loop.
+func shellCommands(text string) []string {
+	var cmds []string
+	blocks := regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(text, -1)
+	for _, b := range blocks {
+		joined := strings.ReplaceAll(b[1], "\\\n", " ")
+		for _, line := range strings.Split(joined, "\n") {
+			line = regexp.MustCompile(`(^|\s)#.*$`).ReplaceAllString(line, "")
+			for _, part := range regexp.MustCompile(`;|&&|\bdo\b|\bdone\b`).Split(line, -1) {
+				if part = strings.TrimSpace(part); part != "" {
+					cmds = append(cmds, part)
+				}
+			}
+		}
+	}
+	return cmds
+}
+
+// goTestFlags are the go command's own test flags that the README uses.
+var goTestFlags = []string{"-race", "-run", "-fuzz", "-fuzztime", "-bench", "-benchmem", "-count", "-v", "-timeout", "-short"}
+
+// TestReadmeCommands runs -h of every program the README's shell blocks
+// run with `go run` (and every test binary they run with extra flags), and
+// checks that each flag the README gives is one the program lists. Every
+// Fuzz target named is a function of the package it is run in.
+func TestReadmeCommands(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds every program the README runs")
+	}
+	cmds := shellCommands(readme(t))
+	if len(cmds) < 5 {
+		t.Fatalf("found %d commands in the README's sh blocks: the parser no longer reads them", len(cmds))
+	}
+	flagWord := regexp.MustCompile(`^-[a-z][a-z0-9-]*`)
+	helps := map[string]string{}
+	for _, cmd := range cmds {
+		words := strings.Fields(cmd)
+		var pkg, help string
+		switch {
+		case len(words) >= 3 && words[0] == "go" && words[1] == "run":
+			pkg = words[2]
+			help = usageOf(t, helps, pkg, false)
+		case len(words) >= 3 && words[0] == "go" && words[1] == "test":
+			pkg = words[2]
+			checkFuzzTargets(t, cmd, pkg, cmds)
+		default:
+			continue // docker, ngrok, for: not this project's programs
+		}
+		for _, w := range words[3:] {
+			f := flagWord.FindString(w)
+			if f == "" || (words[1] == "test" && slices.Contains(goTestFlags, f)) {
+				continue
+			}
+			if words[1] == "test" && help == "" {
+				help = usageOf(t, helps, pkg, true)
+			}
+			if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(f) + `\b`).MatchString(help) {
+				t.Errorf("README runs %q with %s, which %s -h does not list", cmd, f, pkg)
+			}
+		}
+	}
+}
+
+var buildDir struct {
+	once sync.Once
+	dir  string
+}
+
+// usageOf builds pkg (its test binary when test is true) once and returns
+// what it prints for -h.
+func usageOf(t *testing.T, cache map[string]string, pkg string, test bool) string {
+	t.Helper()
+	key := pkg + map[bool]string{true: " (test)"}[test]
+	if h, ok := cache[key]; ok {
+		return h
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "prog")
+	build := exec.Command("go", "build", "-o", bin, pkg)
+	if test {
+		build = exec.Command("go", "test", "-c", "-o", bin, pkg)
+	}
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", key, err, out)
+	}
+	run := exec.Command(bin, "-h")
+	run.Dir = dir // no .env there
+	run.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	out, _ := run.CombinedOutput() // -h exits 0 or 2, as the flag package chooses
+	cache[key] = string(out)
+	return cache[key]
+}
+
+// checkFuzzTargets checks that each Fuzz target cmd names, directly or
+// through the list of a for loop before it, is declared in pkg.
+func checkFuzzTargets(t *testing.T, cmd, pkg string, cmds []string) {
+	t.Helper()
+	if !strings.Contains(cmd, "-fuzz") {
+		return
+	}
+	names := regexp.MustCompile(`Fuzz\w+`).FindAllString(cmd, -1)
+	if strings.Contains(cmd, "$f") {
+		for _, c := range cmds {
+			if strings.HasPrefix(c, "for f in ") {
+				names = append(names, strings.Fields(strings.TrimPrefix(c, "for f in "))...)
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Errorf("README runs %q: no Fuzz target found in it", cmd)
+	}
+	var src strings.Builder
+	files, _ := filepath.Glob(filepath.Join(pkg, "*_test.go"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		src.Write(b)
+	}
+	for _, n := range names {
+		if !strings.Contains(src.String(), "func "+n+"(f *testing.F)") {
+			t.Errorf("README fuzzes %s in %s, which declares no such target", n, pkg)
+		}
+	}
+}
+
+// TestReadmeLinks checks that every link of the README points inside the
+// repository (a file that exists) or to a public https page: a clone has
+// nothing outside its own tree.
+func TestReadmeLinks(t *testing.T) {
+	links := regexp.MustCompile(`\]\(([^)\s]+)\)`).FindAllStringSubmatch(readme(t), -1)
+	if len(links) == 0 {
+		t.Fatal("no link found: the parser no longer reads them")
+	}
+	for _, l := range links {
+		target := l[1]
+		u, err := url.Parse(target)
+		switch {
+		case err != nil:
+			t.Errorf("link %q: %v", target, err)
+		case u.Scheme != "":
+			if u.Scheme != "https" || u.Host == "" || strings.HasPrefix(u.Hostname(), "localhost") || strings.HasSuffix(u.Hostname(), ".invalid") {
+				t.Errorf("link %q: an outside link must be a public https page", target)
+			}
+		default:
+			path := filepath.Clean(u.Path)
+			if path == "." || strings.HasPrefix(path, "..") || filepath.IsAbs(path) {
+				t.Errorf("link %q leaves the repository: a clone does not have it", target)
+			} else if _, err := os.Stat(path); err != nil {
+				t.Errorf("link %q: %v", target, err)
+			}
+		}
+	}
+}
+
+// runtimeFiles are the files the README names that the server or the user
+// writes, which a clone does not have.
+var runtimeFiles = map[string]bool{".dev-token": true, ".env": true}
+
+// TestReadmePaths checks that every file or folder of this repository the
+// README names in code (`handlers/routes.go`, `cmd/callsim/`) exists.
+func TestReadmePaths(t *testing.T) {
+	spans := regexp.MustCompile("`((?:\\.\\./|\\./)?[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*)`").FindAllStringSubmatch(readme(t), -1)
+	if len(spans) < 10 {
+		t.Fatalf("found %d paths: the parser no longer reads them", len(spans))
+	}
+	for _, s := range spans {
+		path := s[1]
+		if strings.Contains(path, "://") || strings.HasPrefix(path, "/") || runtimeFiles[filepath.Base(path)] {
+			continue // a URL, a route, or a file the server writes
+		}
+		if clean := filepath.Clean(path); strings.HasPrefix(clean, "..") {
+			t.Errorf("README names %s, outside the repository: a clone does not have it", path)
+		} else if _, err := os.Stat(clean); err != nil {
+			t.Errorf("README names %s: %v", path, err)
+		}
+	}
+}
+
+func TestShellCommands(t *testing.T) {
+	got := shellCommands("```sh\ngo run .   # terminal 1\nfor f in A B; do\n  go test ./x -fuzz \"^$f\\$\" \\\n   -fuzztime 1m; done\n```\n```go\nnot = this\n```\n")
+	want := []string{"go run .", "for f in A B", `go test ./x -fuzz "^$f\$"     -fuzztime 1m`}
+	if !slices.Equal(got, want) {
+		t.Errorf("shellCommands = %q, want %q", got, want)
+	}
+}
