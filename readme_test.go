@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 )
 
@@ -89,11 +88,6 @@ func TestReadmeCommands(t *testing.T) {
 			}
 		}
 	}
-}
-
-var buildDir struct {
-	once sync.Once
-	dir  string
 }
 
 // usageOf builds pkg (its test binary when test is true) once and returns
