@@ -25,20 +25,16 @@ type Diagnosis struct {
 // first spelling that v would have accepted and the setting that makes the
 // server rebuild it, from where res says each part came. r is not changed.
 func Diagnose(v security.Verifier, r *security.Request, res ResolvedURL) Diagnosis {
-	scheme, rest, ok := strings.Cut(r.URL, "://")
-	if !ok {
+	u, err := security.SplitURL(r.URL)
+	if err != nil {
 		return Diagnosis{Hint: "the rebuilt URL is not absolute"}
 	}
-	host, pathQuery := rest, ""
-	if i := strings.IndexAny(rest, "/?"); i >= 0 {
-		host, pathQuery = rest[:i], rest[i:]
-	}
-	path, query, hasQuery := strings.Cut(pathQuery, "?")
+	scheme, host, path := u.Scheme, u.Host, u.Path
 
 	schemes := []string{scheme, map[string]string{"http": "https", "https": "http"}[scheme]}
 	hosts := []string{host}
 	for _, h := range []string{lastValue(r.Header, "X-Forwarded-Host"), res.Host, hostWithoutPort(host)} {
-		if validHost(h) && !slices.Contains(hosts, h) {
+		if security.ValidHost(h) && !slices.Contains(hosts, h) {
 			hosts = append(hosts, h)
 		}
 	}
@@ -52,8 +48,8 @@ func Diagnose(v security.Verifier, r *security.Request, res ResolvedURL) Diagnos
 						continue
 					}
 					candidate := s + "://" + h + p
-					if hasQuery {
-						candidate += "?" + query
+					if u.HasQuery {
+						candidate += "?" + u.RawQuery
 					}
 					try := *r
 					try.URL = candidate
@@ -65,7 +61,7 @@ func Diagnose(v security.Verifier, r *security.Request, res ResolvedURL) Diagnos
 		}
 	}
 	return Diagnosis{Hint: "no nearby URL verifies either: check the token or signing key; check that the URL configured at the provider is exactly " +
-		strings.SplitN(r.URL, "?", 2)[0] + "; if the provider calls another, public URL through a proxy that hides it, set PUBLIC_BASE_URL to it"}
+		u.Base() + "; if the provider calls another, public URL through a proxy that hides it, set PUBLIC_BASE_URL to it"}
 }
 
 // hint names the difference between what verified and what was rebuilt, and

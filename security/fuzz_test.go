@@ -125,16 +125,17 @@ func FuzzSplitURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		base, _, err := splitURL(s)
+		u, err := SplitURL(s)
 		if err != nil {
 			return
 		}
-		again, q, err := splitURL(base)
-		if err != nil || again != base || q != "" {
-			t.Fatalf("splitURL(%q) = %q, but that splits to %q, %q, %v", s, base, again, q, err)
+		base := u.Base()
+		again, err := SplitURL(base)
+		if err != nil || again.Base() != base || again.HasQuery {
+			t.Fatalf("SplitURL(%q) = %q, but that splits to %+v, %v", s, base, again, err)
 		}
-		for _, b := range equivalentBases(base) {
-			if _, _, err := splitURL(b); err != nil {
+		for _, b := range equivalentBases(u) {
+			if _, err := SplitURL(b); err != nil {
 				t.Fatalf("equivalent base %q of %q does not parse", b, base)
 			}
 		}
