@@ -210,7 +210,8 @@ func (p plivoScheme) CheckHeaders(h http.Header) error { _, err := p.read(h); re
 // equivalent spellings), and returns the string that matched.
 func (p plivoScheme) match(ph plivoHeaders, u URLParts, msg []byte) (Signed, error) {
 	signed, ok := firstMatch(u, msg, func(msg []byte) bool {
-		return p.account.match(msg, ph.account) || p.main.match(msg, ph.main)
+		account, main := p.account.match(msg, ph.account), p.main.match(msg, ph.main) // both: the same work either way
+		return account || main
 	})
 	if !ok {
 		return nil, fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",

@@ -55,19 +55,22 @@ func withoutFragment(raw string) string {
 
 // firstMatch calls match with msg, a signed string that starts with u's
 // base, the URL as rebuilt, and then with msg starting with each of the
-// base's other spellings (see equivalentBases), until match accepts one,
-// which it returns.
+// base's other spellings (see equivalentBases), and returns the first that
+// match accepted. It tries every spelling, even after one matched, for the
+// reason keys.match tries every key: a request costs the same whether it
+// verifies or not.
 func firstMatch(u URLParts, msg []byte, match func(msg []byte) bool) (Signed, bool) {
-	if match(msg) {
-		return msg, true
-	}
+	var signed Signed
 	rest := msg[len(u.Base()):]
-	for _, other := range equivalentBases(u)[1:] {
-		if msg := append([]byte(other), rest...); match(msg) {
-			return msg, true
+	for i, base := range equivalentBases(u) {
+		if i > 0 {
+			msg = append([]byte(base), rest...)
+		}
+		if match(msg) && signed == nil {
+			signed = msg
 		}
 	}
-	return nil, false
+	return signed, signed != nil
 }
 
 // equivalentBases lists u's base, then the other spellings of it that name
