@@ -73,8 +73,14 @@ func sortedValues(values []string) []string {
 }
 
 // merged returns the pairs of a and b together, a's values of a key first,
-// in a new map: changing it changes neither.
+// without changing either: a or b itself when the other is empty.
 func merged(a, b url.Values) url.Values {
+	if len(b) == 0 && a != nil {
+		return a
+	}
+	if len(a) == 0 && b != nil {
+		return b
+	}
 	out := make(url.Values, len(a)+len(b))
 	for _, v := range []url.Values{a, b} {
 		for key, values := range v {
