@@ -209,8 +209,8 @@ func (p plivoScheme) CheckHeaders(h http.Header) error { _, err := p.read(h); re
 // u's base, the URL as rebuilt, at its start (and then with the base's
 // equivalent spellings), and returns the string that matched.
 func (p plivoScheme) match(ph plivoHeaders, u URLParts, msg []byte) (Signed, error) {
-	signed, ok := firstMatch(u, msg, func(msg []byte) bool {
-		account, main := p.account.match(msg, ph.account), p.main.match(msg, ph.main) // both: the same work either way
+	signed, ok := firstMatch(u, msg, func(base, rest []byte) bool {
+		account, main := p.account.match(ph.account, base, rest), p.main.match(ph.main, base, rest) // both: the same work either way
 		return account || main
 	})
 	if !ok {

@@ -133,7 +133,7 @@ func (t twilioScheme) Verify(r *Request) (Signed, error) {
 		return nil, fmt.Errorf("%w: a JSON body is signed only through bodySHA256 in the URL, and this URL has none", ErrUnsignedBody)
 	}
 	msg := twilioMessage(u.parts, params, t.keepOrder)
-	signed, ok := firstMatch(u.parts, msg, func(msg []byte) bool { return t.keys.match(msg, sigs) })
+	signed, ok := firstMatch(u.parts, msg, func(base, rest []byte) bool { return t.keys.match(sigs, base, rest) })
 	if !ok {
 		return nil, fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
 			ErrMismatch, len(sigs), u.parts.Base())

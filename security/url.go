@@ -54,20 +54,21 @@ func withoutFragment(raw string) string {
 }
 
 // firstMatch calls match with msg, a signed string that starts with u's
-// base, the URL as rebuilt, and then with msg starting with each of the
-// base's other spellings (see equivalentBases), and returns the first that
-// match accepted. It tries every spelling, even after one matched, for the
-// reason keys.match tries every key: a request costs the same whether it
-// verifies or not.
-func firstMatch(u URLParts, msg []byte, match func(msg []byte) bool) (Signed, bool) {
+// base, the URL as rebuilt, given as that base and the rest; then with each
+// of the base's other spellings (see equivalentBases) and the same rest. It
+// returns the first string that match accepted. It tries every spelling,
+// even after one matched, for the reason keys.match tries every key: a
+// request costs the same whether it verifies or not.
+func firstMatch(u URLParts, msg []byte, match func(base, rest []byte) bool) (Signed, bool) {
 	var signed Signed
 	rest := msg[len(u.Base()):]
 	for i, base := range equivalentBases(u) {
-		if i > 0 {
-			msg = append([]byte(base), rest...)
-		}
-		if match(msg) && signed == nil {
+		switch {
+		case !match([]byte(base), rest) || signed != nil:
+		case i == 0:
 			signed = msg
+		default:
+			signed = append([]byte(base), rest...)
 		}
 	}
 	return signed, signed != nil
