@@ -118,9 +118,10 @@ func (e *verification) middleware(v security.Verifier, rawJSON bool) gin.Handler
 // c.GetPostForm, c.ShouldBind for a form or a GET), RawQuery is req's query
 // re-encoded (c.Query: the same values, whichever way they were escaped),
 // Body reads req's body again (c.ShouldBindJSON, io.ReadAll) and
-// Content-Type is its media type as the body was parsed by. It returns
-// hr.Form. Nothing of hr that was not verified stays readable: a GET's
-// body, which is never read, is emptied.
+// Content-Type is the media type the body was parsed by. It returns
+// hr.Form. Nothing that verification did not read stays readable: a GET's
+// body, which it never reads, is emptied. (A V2 route's body is read but
+// not signed: its handlers check what they use, see ParseInboundMessage.)
 func present(hr *http.Request, req *security.Request) url.Values {
 	query, _ := req.Query() // verified: it parses
 	hr.URL.RawQuery = query.Encode()
