@@ -113,10 +113,16 @@ func hasPort(host string) bool {
 }
 
 // ValidHost reports whether h can be a URL's host (and port): a name or an
-// address first, at most 255 bytes; no white space, control characters or
-// URL delimiters. A host header or X-Forwarded-Host that is not valid is
-// never put into a URL to verify.
+// address first, of at most 255 bytes, then at most a port; no white space,
+// control characters or URL delimiters. (Bounding the name, not the whole,
+// keeps every spelling equivalentBases makes of a valid host valid.) A Host
+// header or X-Forwarded-Host that is not valid is never put into a URL to
+// verify.
 func ValidHost(h string) bool {
-	return h != "" && h[0] != ':' && len(h) <= 255 && !strings.ContainsAny(h, "/?#@\\") &&
-		!strings.ContainsFunc(h, func(c rune) bool { return c <= ' ' || c == 0x7f })
+	name := h
+	if hasPort(h) {
+		name = h[:strings.LastIndexByte(h, ':')]
+	}
+	return h != "" && h[0] != ':' && len(name) <= 255 && len(h)-len(name) <= len(":65535") &&
+		!strings.ContainsAny(h, "/?#@\\") && !strings.ContainsFunc(h, func(c rune) bool { return c <= ' ' || c == 0x7f })
 }
