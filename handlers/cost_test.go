@@ -138,7 +138,10 @@ func TestParamKeys(t *testing.T) {
 		r    security.Request
 		want string
 	}{
-		{"sorted, query and body", security.Request{Query: url.Values{"b": nil, "a": nil}, Params: url.Values{"c": nil}}, "a,b,c"},
+		{"sorted, query and body", security.Request{URL: "https://h/?b=1&a=2", Params: url.Values{"c": nil}}, "a,b,c"},
+		{"a key in the query and the body is one key", security.Request{URL: "https://h/?a=1&b=2", Params: url.Values{"a": nil}}, "a,b"},
+		{"counted once", security.Request{URL: "https://h/?" + strings.Repeat("&zz=1", 3) + "&" + many.Encode(), Params: many},
+			strings.Join(want, ",") + ",… (61 keys in the query and body)"},
 		{"the first 50", security.Request{Params: many}, strings.Join(want, ",") + ",… (60 keys in the query and body)"},
 		{"long keys clipped", security.Request{Params: long}, "a," + strings.Repeat("é", 20) + "…"},
 	} {

@@ -31,8 +31,8 @@ func newEngine(log *slog.Logger) *gin.Engine {
 
 // accessLog writes one line for every verified callback, once it is
 // answered: the route, the status, the call or message it was about and how
-// long it took. A refused request has its own line (verify.go), so that a
-// forged request costs one line, as a genuine one does.
+// long it took. A refused request gets no line here: it has its one warn
+// line (refuse.go), short past a few a second.
 func accessLog(log *slog.Logger) gin.HandlerFunc {
 	ids := [][2]string{{"CallUUID", "call_uuid"}, {"MessageUUID", "message_uuid"}, {"CallSid", "call_sid"}, {"MessageSid", "message_sid"}}
 	return func(c *gin.Context) {

@@ -186,6 +186,11 @@ func TestTroubleshootingTable(t *testing.T) {
 			forward(pr)
 			pr.Out.Header.Set(security.HeaderPlivoV3Nonce, "1.2")
 		}},
+		// nginx on :8443 with proxy_set_header Host $host: the port the provider signed is lost.
+		"the proxy drops the port": {tweak: func(pr *httputil.ProxyRequest) {
+			pr.Out.Host = publicHost
+			pr.Out.Header.Set("X-Forwarded-Proto", "https")
+		}, signed: "https://" + publicHost + ":8443/speak/"},
 		"diagnosis skipped": {tweak: forward, token: "wrong-token-xyz", times: 8},
 	}
 	readme, err := os.ReadFile("../README.md")

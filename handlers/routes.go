@@ -4,8 +4,8 @@
 //
 // To find your way: routes.go lists every route; plivo.go, callflow.go,
 // voicemail.go and twilio.go hold the handlers; verify.go checks signatures
-// (with the security package) and guard.go stops replays (with the replay
-// package). A handler is built by a function that takes what it needs and
+// (with the security package), refuse.go answers and logs what fails, and
+// guard.go stops replays (with the replay package). A handler is built by a function that takes what it needs and
 // returns a gin.HandlerFunc; none reads a global. Handlers run only after
 // their request was verified, and read it with [CallbackFrom].
 package handlers

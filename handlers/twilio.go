@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"answerurl/security"
 	"answerurl/xmlresp"
 )
 
@@ -25,7 +26,7 @@ type TwilioMessage struct {
 // bodySHA256).
 func parseTwilioMessage(c *gin.Context) (TwilioMessage, error) {
 	cb := CallbackFrom(c)
-	if c.ContentType() == "application/json" {
+	if security.MediaType(c.GetHeader("Content-Type")) == "application/json" {
 		var msg TwilioMessage
 		if err := json.Unmarshal(cb.Request.Body, &msg); err != nil {
 			return msg, fmt.Errorf("JSON body: From, To, Body and MessageSid must be strings")

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,10 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,8 +26,9 @@ type Callback struct {
 	// Request is what was verified: the public URL, the parsed query and
 	// body parameters, the headers and the raw body.
 	Request *security.Request
-	// Form is the query's parameters and the body's together, the way a
-	// handler wants them whatever the method.
+	// Form is the body's parameters and the query's together, the way a
+	// handler wants them whatever the method. It is the request's Form
+	// too, which c.PostForm, c.Query and c.ShouldBind read (see present).
 	Form url.Values
 	// Signed is what the provider signed.
 	Signed security.Signed
@@ -69,10 +67,14 @@ func (e *verification) twiML(v security.Verifier) gin.HandlerFunc { return e.mid
 // run:
 //
 //  1. the signature headers, before anything is read: 403 without them;
-//  2. the public URL, rebuilt (PUBLIC_BASE_URL, trusted X-Forwarded-*, Host);
-//  3. the query, and for a POST the body, read once (bounded) and parsed:
-//     400 when malformed, 413 when too large, 415 when neither a form nor JSON;
-//  4. v.Verify: 403 when it fails, logged (with a diagnosis, a few a second).
+//  2. the public URL, rebuilt (PUBLIC_BASE_URL, trusted X-Forwarded-*, Host),
+//     split and its query decoded once (security.NewRequest): 400 when
+//     malformed;
+//  3. for a POST the body, read once (bounded) and parsed by its one media
+//     type: 400 when malformed, 413 when too large, 415 when neither a form
+//     nor JSON;
+//  4. v.Verify: 403 when it fails, logged (with a diagnosis, a few a second);
+//  5. the request presented as verified (see present), for the handlers.
 //
 // A verifier that signs no body (Plivo V2) verifies before it reads the
 // body, so that a forged request never costs a read or a parse.
@@ -82,15 +84,14 @@ func (e *verification) middleware(v security.Verifier, rawJSON bool) gin.Handler
 		hr := c.Request
 		resolved := e.publicURL.Resolve(hr)
 		if err := v.CheckHeaders(hr.Header); err != nil {
-			e.refuse(c, http.StatusForbidden, err, resolved, nil)
+			e.refuse(c, http.StatusForbidden, err, resolved, nil, nil)
 			return
 		}
-		query, err := security.ParseQuery(hr.URL.RawQuery)
+		req, err := security.NewRequest(hr.Method, resolved.URL, hr.Header)
 		if err != nil {
-			e.refuse(c, http.StatusBadRequest, err, resolved, nil)
+			e.refuse(c, http.StatusBadRequest, err, resolved, nil, nil)
 			return
 		}
-		req := &security.Request{Method: hr.Method, URL: resolved.URL, Query: query, Header: hr.Header}
 		if !bodyUnsigned && !e.body(c, req, rawJSON, resolved) {
 			return
 		}
@@ -100,15 +101,41 @@ func (e *verification) middleware(v security.Verifier, rawJSON bool) gin.Handler
 			if errors.Is(err, security.ErrMalformedParams) || errors.Is(err, security.ErrBadURL) {
 				status = http.StatusBadRequest
 			}
-			e.refuse(c, status, err, resolved, func() []any { return e.diagnose(v, req, resolved, err) })
+			e.refuse(c, status, err, resolved, req, v)
 			return
 		}
 		if bodyUnsigned && !e.body(c, req, rawJSON, resolved) {
 			return
 		}
-		c.Set(callbackKey, &Callback{Request: req, Form: req.Form(), Signed: signed, Origin: resolved.Origin})
+		c.Set(callbackKey, &Callback{Request: req, Form: present(hr, req), Signed: signed, Origin: resolved.Origin})
 		c.Next()
 	}
+}
+
+// present makes hr read as the verified request req, the way net/http's
+// ParseForm would have left it, so that Gin's accessors give what was
+// verified: Form and PostForm hold req's parameters (c.PostForm,
+// c.GetPostForm, c.ShouldBind for a form or a GET), RawQuery is req's query
+// re-encoded (c.Query: the same values, whichever way they were escaped),
+// Body reads req's body again (c.ShouldBindJSON, io.ReadAll) and
+// Content-Type is the media type the body was parsed by. It returns
+// hr.Form. Nothing that verification did not read stays readable: a GET's
+// body, which it never reads, is emptied. (A V2 route's body is read but
+// not signed: its handlers check what they use, see ParseInboundMessage.)
+func present(hr *http.Request, req *security.Request) url.Values {
+	query, _ := req.Query() // verified: it parses
+	hr.URL.RawQuery = query.Encode()
+	hr.PostForm = req.Params
+	if hr.PostForm == nil {
+		hr.PostForm = url.Values{}
+	}
+	hr.Form = req.Form()
+	hr.Body, hr.ContentLength = io.NopCloser(bytes.NewReader(req.Body)), int64(len(req.Body))
+	hr.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(req.Body)), nil }
+	if mediaType := security.MediaType(hr.Header.Get("Content-Type")); mediaType != "" {
+		hr.Header.Set("Content-Type", mediaType)
+	}
+	return hr.Form
 }
 
 // body reads a POST's body into req, or refuses the request and returns
@@ -119,16 +146,17 @@ func (e *verification) body(c *gin.Context, req *security.Request, rawJSON bool,
 	}
 	status, err := e.readBody(c, req, rawJSON)
 	if err != nil {
-		e.refuse(c, status, err, resolved, nil)
+		e.refuse(c, status, err, resolved, req, nil)
 		return false
 	}
 	return true
 }
 
-// readBody reads the bounded body into req and parses it by content type.
-// The buffer grows with the bytes received, not with the Content-Length
-// announced: a sender that announces 64 KiB and sends one byte holds a few
-// hundred bytes while the server waits for the rest.
+// readBody reads the bounded body into req and parses it by its media type
+// (security.MediaType, the one reading of Content-Type). The buffer grows
+// with the bytes received, not with the Content-Length announced: a sender
+// that announces 64 KiB and sends one byte holds a few hundred bytes while
+// the server waits for the rest.
 func (e *verification) readBody(c *gin.Context, req *security.Request, rawJSON bool) (int, error) {
 	errTooLarge := func() error { return fmt.Errorf("request body too large: at most %d bytes", e.maxBody) }
 	if c.Request.ContentLength > e.maxBody {
@@ -145,7 +173,7 @@ func (e *verification) readBody(c *gin.Context, req *security.Request, rawJSON b
 		return 0, nil
 	}
 	req.Body = body
-	switch mediaType := mediaType(c.GetHeader("Content-Type")); {
+	switch mediaType := security.MediaType(req.Header.Get("Content-Type")); {
 	case mediaType == "application/x-www-form-urlencoded":
 		req.Params, err = security.ParseQuery(string(body))
 	case mediaType == "application/json" && rawJSON:
@@ -161,155 +189,4 @@ func (e *verification) readBody(c *gin.Context, req *security.Request, rawJSON b
 		return http.StatusBadRequest, err
 	}
 	return 0, nil
-}
-
-// mediaType is a Content-Type without its parameters, in lower case.
-func mediaType(contentType string) string {
-	t, _, _ := strings.Cut(contentType, ";")
-	return strings.ToLower(strings.TrimSpace(t))
-}
-
-// refuse answers a request that cannot be verified with status and a short
-// reason, and logs it at warn level (403) or info (other 4xx). A 403's line
-// says where the URL came from, and for a mismatch diagnosis adds what was
-// probably wrong, for a few refusals a second: past them, a flood of forged
-// requests costs a short line each. Nothing after it runs.
-func (e *verification) refuse(c *gin.Context, status int, err error, resolved publicurl.ResolvedURL, diagnosis func() []any) {
-	attrs := []any{"route", c.FullPath(), "method", c.Request.Method, "status", status,
-		"signature_headers", signatureHeaders(c.Request.Header), "reason", clip(err.Error())}
-	switch {
-	case status != http.StatusForbidden:
-		e.log.Info("request refused", attrs...)
-	case !e.detailed.allow():
-		e.log.Warn("signature rejected", append(attrs, "hint", "diagnosis skipped: more than a few refusals a second")...)
-	default:
-		attrs = append(attrs, "url", clip(resolved.URL), "scheme_from", resolved.SchemeFrom, "host_from", resolved.HostFrom,
-			"peer", resolved.Peer, "trusted_peer", resolved.TrustedPeer)
-		if diagnosis != nil {
-			attrs = append(attrs, diagnosis()...)
-		}
-		e.log.Warn("signature rejected", attrs...)
-	}
-	abort(c, status, reason(status, err))
-}
-
-// clip shortens a logged string (a URL can be long) to 512 bytes.
-func clip(s string) string {
-	if len(s) <= 512 {
-		return s
-	}
-	return strings.ToValidUTF8(s[:512], "") + "…"
-}
-
-// abort answers status with a one-line plain-text reason and stops the chain.
-func abort(c *gin.Context, status int, reason string) {
-	c.Header("Cache-Control", "no-store")
-	if status == http.StatusMethodNotAllowed {
-		c.Header("Allow", "GET, POST")
-	}
-	c.Data(status, "text/plain; charset=utf-8", []byte(reason+"\n"))
-	c.Abort()
-}
-
-// reason is the short body of a refusal: the sentinel's text, not the
-// detailed error, which belongs in the server's log.
-func reason(status int, err error) string {
-	text := err.Error()
-	for _, s := range []error{security.ErrNoSignature, security.ErrNoNonce, security.ErrBadNonce, security.ErrMismatch,
-		security.ErrUnsignedBody, security.ErrJSONTooDeep, security.ErrMalformedParams, security.ErrBadURL} {
-		if errors.Is(err, s) {
-			text = s.Error()
-			break
-		}
-	}
-	return strings.ToLower(http.StatusText(status)) + ": " + text
-}
-
-// diagnose explains a mismatch when the request is the size of a callback:
-// the usual suspects are tried, each a verification, so a few large forged
-// requests must not buy many times their cost. (refuse calls it for a few
-// refusals a second at most.)
-func (e *verification) diagnose(v security.Verifier, req *security.Request, resolved publicurl.ResolvedURL, err error) []any {
-	attrs := []any{"param_keys", paramKeys(req)}
-	switch {
-	case !errors.Is(err, security.ErrMismatch):
-		return attrs
-	case len(req.URL)+len(req.Body) > maxDiagnosed:
-		return append(attrs, "hint", fmt.Sprintf("diagnosis skipped: request larger than %d bytes", maxDiagnosed))
-	}
-	d := publicurl.Diagnose(v, req, resolved)
-	return append(attrs, "would_verify", d.WouldVerify, "hint", d.Hint)
-}
-
-// maxDiagnosed is the largest request (URL and body) that a mismatch is
-// diagnosed for: a callback is a few KiB.
-const maxDiagnosed = 16 << 10
-
-// paramKeys lists the keys of the query and body, never their values: the
-// first 50 in sorted order, each clipped to 40 bytes, 400 bytes at most in
-// all, so that a refusal's log line stays short whatever was sent. It sorts
-// only the keys it lists: a request with many keys costs no second sort.
-func paramKeys(r *security.Request) string {
-	var first []string // the least keys seen, in order
-	count := 0
-	for _, values := range []url.Values{r.Query, r.Params} {
-		for key := range values {
-			count++
-			if len(first) == 50 && key >= first[49] {
-				continue
-			}
-			if i, found := slices.BinarySearch(first, key); !found {
-				first = slices.Insert(first, i, key)
-				first = first[:min(len(first), 50)]
-			}
-		}
-	}
-	var b strings.Builder
-	listed := 0
-	for _, key := range first {
-		if len(key) > 40 {
-			key = strings.ToValidUTF8(key[:40], "") + "…"
-		}
-		if b.Len()+len(key) > 400 {
-			break
-		}
-		if listed++; listed > 1 {
-			b.WriteByte(',')
-		}
-		b.WriteString(key)
-	}
-	if listed < count {
-		fmt.Fprintf(&b, ",… (%d keys in the query and body)", count)
-	}
-	return b.String()
-}
-
-// signatureHeaders names the signature and nonce headers present; never their values.
-func signatureHeaders(h http.Header) string {
-	var names []string
-	for _, n := range []string{security.HeaderPlivoV3, security.HeaderPlivoMainV3, security.HeaderPlivoV3Nonce,
-		security.HeaderPlivoV2, security.HeaderPlivoMainV2, security.HeaderPlivoV2Nonce, security.HeaderTwilio, security.HeaderSignalWire} {
-		if len(h.Values(n)) > 0 {
-			names = append(names, n)
-		}
-	}
-	return strings.Join(names, ",")
-}
-
-// rateLimit allows at most n events a second.
-type rateLimit struct {
-	mu     sync.Mutex
-	n      int
-	second time.Time
-	used   int
-}
-
-func (l *rateLimit) allow() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if now := time.Now().Truncate(time.Second); !now.Equal(l.second) {
-		l.second, l.used = now, 0
-	}
-	l.used++
-	return l.used <= l.n
 }

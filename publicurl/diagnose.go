@@ -21,24 +21,22 @@ type Diagnosis struct {
 // Diagnose tries the usual suspects of a mismatch on r, a request that v
 // refused with [security.ErrMismatch] at res.URL (which r.URL holds): the
 // URL with and without a trailing slash, http for https and back, without
-// its port, and the forwarded host instead of Host and back. It reports the
+// its port, with the port a proxy dropped (X-Forwarded-Port, or one of
+// usualPorts), and the forwarded host instead of Host and back. It reports the
 // first spelling that v would have accepted and the setting that makes the
 // server rebuild it, from where res says each part came. r is not changed.
 func Diagnose(v security.Verifier, r *security.Request, res ResolvedURL) Diagnosis {
-	scheme, rest, ok := strings.Cut(r.URL, "://")
-	if !ok {
+	u, err := security.SplitURL(r.URL)
+	if err != nil {
 		return Diagnosis{Hint: "the rebuilt URL is not absolute"}
 	}
-	host, pathQuery := rest, ""
-	if i := strings.IndexAny(rest, "/?"); i >= 0 {
-		host, pathQuery = rest[:i], rest[i:]
-	}
-	path, query, hasQuery := strings.Cut(pathQuery, "?")
+	scheme, host, path := u.Scheme, u.Host, u.Path
 
 	schemes := []string{scheme, map[string]string{"http": "https", "https": "http"}[scheme]}
 	hosts := []string{host}
-	for _, h := range []string{lastValue(r.Header, "X-Forwarded-Host"), res.Host, hostWithoutPort(host)} {
-		if validHost(h) && !slices.Contains(hosts, h) {
+	for _, h := range append([]string{lastValue(r.Header, "X-Forwarded-Host"), res.Host, hostWithoutPort(host)},
+		withPorts(host, lastValue(r.Header, "X-Forwarded-Port"))...) {
+		if security.ValidHost(h) && !slices.Contains(hosts, h) {
 			hosts = append(hosts, h)
 		}
 	}
@@ -52,8 +50,8 @@ func Diagnose(v security.Verifier, r *security.Request, res ResolvedURL) Diagnos
 						continue
 					}
 					candidate := s + "://" + h + p
-					if hasQuery {
-						candidate += "?" + query
+					if u.HasQuery {
+						candidate += "?" + u.RawQuery
 					}
 					try := *r
 					try.URL = candidate
@@ -65,7 +63,7 @@ func Diagnose(v security.Verifier, r *security.Request, res ResolvedURL) Diagnos
 		}
 	}
 	return Diagnosis{Hint: "no nearby URL verifies either: check the token or signing key; check that the URL configured at the provider is exactly " +
-		strings.SplitN(r.URL, "?", 2)[0] + "; if the provider calls another, public URL through a proxy that hides it, set PUBLIC_BASE_URL to it"}
+		u.Base() + "; if the provider calls another, public URL through a proxy that hides it, set PUBLIC_BASE_URL to it"}
 }
 
 // hint names the difference between what verified and what was rebuilt, and
@@ -89,6 +87,9 @@ func hint(res ResolvedURL, r *security.Request, scheme, host, path, gotScheme, g
 		why = append(why, "the provider signed host "+host+" but the server rebuilt "+gotHost)
 	}
 	if scheme != gotScheme || host != gotHost {
+		if hostWithoutPort(host) == gotHost && res.HostFrom != FromBase {
+			fix = "the proxy drops the port: use $http_host, not $host, in nginx's proxy_set_header, or " + fix
+		}
 		return strings.Join(why, "; ") + ": " + fix
 	}
 	if path != gotPath {
@@ -96,6 +97,25 @@ func hint(res ResolvedURL, r *security.Request, scheme, host, path, gotScheme, g
 			": make the URL in the provider's console match the route exactly (trailing slash included), and check that no proxy rewrites the path"
 	}
 	return fix
+}
+
+// usualPorts are the ports a proxy in front of this server often listens
+// on, besides 80 and 443: tried when the request's host has no port.
+var usualPorts = []string{"8443", "8080", "8000", "3000"}
+
+// withPorts returns host with the forwarded port, then with each of
+// usualPorts; nothing when host already has a port.
+func withPorts(host, forwardedPort string) []string {
+	if hostWithoutPort(host) != "" {
+		return nil
+	}
+	var out []string
+	for _, p := range append([]string{forwardedPort}, usualPorts...) {
+		if p != "" && !strings.ContainsFunc(p, func(c rune) bool { return c < '0' || c > '9' }) {
+			out = append(out, host+":"+p)
+		}
+	}
+	return out
 }
 
 // toggleSlash adds a trailing slash to p or removes it; "" for the root.

@@ -53,6 +53,10 @@ func TestDiagnoseSuspects(t *testing.T) {
 		{"trailing slash", "https://h.example/speak", "https://h.example/speak/", "signed the path /speak/", nil},
 		{"scheme, host and slash at once", "http://localhost:8080/speak", "https://pub.example/speak/", "set PUBLIC_BASE_URL=https://pub.example",
 			http.Header{"X-Forwarded-Host": {"pub.example"}}},
+		{"a proxy that drops the port", "https://pub.example/speak/", "https://pub.example:8443/speak/",
+			"the proxy drops the port: use $http_host, not $host, in nginx's proxy_set_header, or set PUBLIC_BASE_URL=https://pub.example:8443", nil},
+		{"the port a proxy forwards", "https://pub.example/speak/", "https://pub.example:9443/speak/", "the proxy drops the port",
+			http.Header{"X-Forwarded-Port": {"9443"}}},
 		{"Host header instead of a forwarded host", "https://pub.example/speak/", "https://internal.example/speak/",
 			"set PUBLIC_BASE_URL=https://internal.example", nil},
 	}

@@ -15,6 +15,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"answerurl/security"
 )
 
 // PublicURL rebuilds the URL a provider requested from the request a server
@@ -115,7 +117,7 @@ func (p PublicURL) Resolve(r *http.Request) ResolvedURL {
 		if v := strings.ToLower(lastValue(r.Header, "X-Forwarded-Proto")); v == "http" || v == "https" {
 			scheme, res.SchemeFrom = v, FromForwardedProto
 		}
-		if v := lastValue(r.Header, "X-Forwarded-Host"); validHost(v) {
+		if v := lastValue(r.Header, "X-Forwarded-Host"); security.ValidHost(v) {
 			host, res.HostFrom = v, FromForwardedHost
 		}
 	}
@@ -168,19 +170,4 @@ func lastValue(h http.Header, name string) string {
 		v = v[i+1:]
 	}
 	return strings.TrimSpace(v)
-}
-
-// validHost reports whether h can be a URL's host (and port): not empty, no
-// white space, control characters or URL delimiters.
-func validHost(h string) bool {
-	if h == "" || len(h) > 255 {
-		return false
-	}
-	for _, c := range []byte(h) {
-		switch {
-		case c <= ' ', c == 0x7f, c == '/', c == '?', c == '#', c == '@', c == '\\':
-			return false
-		}
-	}
-	return true
 }

@@ -44,11 +44,10 @@ type benchCase struct {
 func v3Case(b testing.TB, params url.Values) benchCase {
 	sig, _ := SignPlivoV3(testToken, "POST", benchURL, params, testNonce)
 	v, _ := NewPlivoV3(PlivoTokens{AuthTokens: []string{testToken}})
-	base, rawQuery, _ := splitURL(benchURL)
-	query, _ := ParseQuery(rawQuery) // parsed once by the server, as the route does
-	msg, _ := v3Message("POST", base, query, params, testNonce)
-	return benchCase{&Request{Method: "POST", URL: benchURL, Query: query, Params: params,
-		Header: http.Header{HeaderPlivoV3: {sig}, HeaderPlivoV3Nonce: {testNonce}}}, v, sha256.New, msg}
+	r, _ := NewRequest("POST", benchURL, http.Header{HeaderPlivoV3: {sig}, HeaderPlivoV3Nonce: {testNonce}}) // parsed once, as the route does
+	r.Params = params
+	msg, _ := v3Message("POST", r.parsed.parts.Base(), r.parsed.query, params, testNonce)
+	return benchCase{r, v, sha256.New, msg}
 }
 
 func v2Case(b testing.TB) benchCase {
@@ -74,10 +73,9 @@ func twilioCase(b testing.TB, signalwire bool, params url.Values) benchCase {
 	}
 	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	h.Set(header, sig)
-	base, rawQuery, _ := splitURL(u)
-	query, _ := ParseQuery(rawQuery)
-	return benchCase{&Request{Method: "POST", URL: u, Query: query, Params: params, Header: h},
-		v, sha1.New, twilioMessage(base, u, params, signalwire)}
+	r, _ := NewRequest("POST", u, h)
+	r.Params = params
+	return benchCase{r, v, sha1.New, twilioMessage(r.parsed.parts, params, signalwire)}
 }
 
 // floor is the cost of the hash itself: an HMAC keyed once and reused,

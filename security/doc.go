@@ -4,8 +4,12 @@
 // X-SignalWire-Signature. It depends on the standard library only, and
 // knows nothing of HTTP frameworks, proxies or this server's settings.
 //
-// Each provider's schemes are one file that reads top to bottom next to its
-// documentation: plivo.go (V3, then V2), twilio.go (Twilio and SignalWire).
+// Each provider's signed string is built in one file that reads top to
+// bottom next to its documentation: plivo.go (V3, then V2), twilio.go
+// (Twilio and SignalWire). What they share has a file of its own: request.go
+// (the request and its one parse), url.go (splitting the URL, its
+// equivalent spellings), params.go (query, form and Content-Type), json.go
+// (a JSON body as Plivo signs it), mac.go (the keyed HMACs).
 // A [Request] holds what the provider signed; a [Verifier] checks it and
 // returns the [Signed] string, or an error wrapping a sentinel error (never
 // a secret). The Sign functions compute what a provider sends, for tests

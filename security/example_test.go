@@ -66,3 +66,20 @@ func ExampleTwilio() {
 	fmt.Println(err)
 	// Output: <nil>
 }
+
+// A server builds the request to verify with NewRequest: its query is
+// parsed once, and a handler reads that parse. A fragment, which no
+// provider sends, is refused rather than read past what is signed.
+func ExampleNewRequest() {
+	req, err := security.NewRequest("GET", "https://answer.example.com/ivr/?flow=ivr&Digits=1;2", nil)
+	fmt.Println(err)
+	query, _ := req.Query()
+	fmt.Println(query["flow"], query["Digits"])
+
+	_, err = security.NewRequest("GET", "https://answer.example.com/ivr/?flow=ivr#&Digits=9", nil)
+	fmt.Println(errors.Is(err, security.ErrBadURL))
+	// Output:
+	// <nil>
+	// [ivr] [1;2]
+	// true
+}

@@ -59,7 +59,7 @@ func parseJSON(body []byte) (url.Values, int, error) {
 	for key, val := range obj {
 		vals, err := c.values(key, val)
 		if err != nil {
-			return nil, c.written, fmt.Errorf("%w: key %q: %v", ErrMalformedParams, clip(key, 64), err)
+			return nil, c.written, fmt.Errorf("%w: key %.64q: %v", ErrMalformedParams, key, err)
 		}
 		if len(vals) > 0 {
 			params[key] = vals

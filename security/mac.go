@@ -24,26 +24,34 @@ func newKeys(newHash func() hash.Hash, secrets []string) keys {
 }
 
 // match reports whether one of sigs is the HMAC of msg under one of the
-// keys. Each comparison takes the same time whatever the bytes
-// (hmac.Equal), so a forger learns nothing from how long a refusal takes.
-func (k keys) match(msg []byte, sigs [][]byte) bool {
+// keys. It computes the HMAC under every key, even after one matched, so
+// that a request costs the same whichever key signed it, or none: a forged
+// request is never dearer than a signed one (I4), and how long a check
+// takes tells nothing of which secret matched. Each comparison takes the
+// same time whatever the bytes (hmac.Equal).
+// The message is given in parts, hashed one after the other, so that a
+// caller need not join them.
+func (k keys) match(sigs [][]byte, msg ...[]byte) bool {
 	if len(sigs) == 0 {
 		return false
 	}
+	matched := false
 	for _, keyed := range k {
 		mac, err := keyed.(hash.Cloner).Clone()
 		if err != nil {
 			return false
 		}
-		mac.Write(msg)
+		for _, part := range msg {
+			mac.Write(part)
+		}
 		sum := mac.Sum(nil)
 		for _, sig := range sigs {
 			if hmac.Equal(sum, sig) {
-				return true
+				matched = true
 			}
 		}
 	}
-	return false
+	return matched
 }
 
 // signatures decodes the signatures in h's headers names (canonical): a

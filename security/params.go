@@ -1,7 +1,9 @@
 package security
 
 import (
+	"errors"
 	"fmt"
+	"mime"
 	"net/url"
 	"slices"
 	"strings"
@@ -23,14 +25,26 @@ func ParseQuery(s string) (url.Values, error) {
 		key, err1 := url.QueryUnescape(rawKey)
 		value, err2 := url.QueryUnescape(rawValue)
 		if err1 != nil || err2 != nil {
-			return nil, fmt.Errorf("%w: bad percent-escape in %q", ErrMalformedParams, clip(pair, 32))
+			return nil, fmt.Errorf("%w: bad percent-escape in %.32q", ErrMalformedParams, pair)
 		}
 		if !utf8.ValidString(key) || !utf8.ValidString(value) {
-			return nil, fmt.Errorf("%w: invalid UTF-8 in %q", ErrMalformedParams, clip(pair, 32))
+			return nil, fmt.Errorf("%w: invalid UTF-8 in %.32q", ErrMalformedParams, pair)
 		}
 		values[key] = append(values[key], value)
 	}
 	return values, nil
+}
+
+// MediaType returns the media type of a Content-Type header's value, in
+// lower case and without parameters, as [mime.ParseMediaType] reads it; ""
+// when there is none. It is this module's one reading of Content-Type: the
+// verifiers, the server that parses a body by it and the handlers agree.
+func MediaType(contentType string) string {
+	mediaType, _, err := mime.ParseMediaType(contentType)
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) {
+		return ""
+	}
+	return mediaType
 }
 
 // sortedKeys returns v's keys in ascending order (by code point, as the
@@ -58,12 +72,13 @@ func sortedValues(values []string) []string {
 	return sorted
 }
 
-// merged returns the pairs of a and b together, without changing either.
+// merged returns the pairs of a and b together, a's values of a key first,
+// without changing either: a or b itself when the other is empty.
 func merged(a, b url.Values) url.Values {
-	if len(b) == 0 {
+	if len(b) == 0 && a != nil {
 		return a
 	}
-	if len(a) == 0 {
+	if len(a) == 0 && b != nil {
 		return b
 	}
 	out := make(url.Values, len(a)+len(b))

@@ -55,26 +55,26 @@ func (v *PlivoV3) Verify(r *Request) (Signed, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, query, err := r.split()
+	u, err := r.url()
 	if err != nil {
 		return nil, err
 	}
-	msg, err := v3Message(r.Method, base, query, r.Params, h.nonce)
+	msg, err := v3Message(r.Method, u.parts.Base(), u.query, r.Params, h.nonce)
 	if err != nil {
 		return nil, err
 	}
-	return v.match(h, base, msg)
+	return v.match(h, u.parts, msg)
 }
 
 // SignPlivoV3 returns the X-Plivo-Signature-V3 that Plivo sends for a request
 // to rawURL (with its query) with the body parameters (nil for a GET) and
 // nonce: for tests and clients that imitate Plivo.
 func SignPlivoV3(token, method, rawURL string, params url.Values, nonce string) (string, error) {
-	base, query, err := (&Request{URL: rawURL}).split()
+	u, err := parseURL(withoutFragment(rawURL))
 	if err != nil {
 		return "", err
 	}
-	msg, err := v3Message(method, base, query, params, nonce)
+	msg, err := v3Message(method, u.parts.Base(), u.query, params, nonce)
 	if err != nil {
 		return "", err
 	}
@@ -94,7 +94,7 @@ func v3Message(method, base string, query, params url.Values, nonce string) ([]b
 	if method == "GET" {
 		query, params = merged(query, params), nil
 	} else if method != "POST" {
-		return nil, fmt.Errorf("%w: Plivo signs GET and POST only, not %q", ErrMismatch, clip(method, 16))
+		return nil, fmt.Errorf("%w: Plivo signs GET and POST only, not %.16q", ErrMismatch, method)
 	}
 	queryKeys, querySize := sortedKeys(query)
 	paramKeys, paramSize := sortedKeys(params)
@@ -146,22 +146,22 @@ func (v *PlivoV2) Verify(r *Request) (Signed, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, _, err := r.split()
+	u, err := r.url()
 	if err != nil {
 		return nil, err
 	}
-	return v.match(h, base, []byte(base+h.nonce))
+	return v.match(h, u.parts, []byte(u.parts.Base()+h.nonce))
 }
 
 // SignPlivoV2 returns the X-Plivo-Signature-V2 value that Plivo sends for a
 // request to rawURL with the given nonce: the URL without its query string,
 // then the nonce, with no separator.
 func SignPlivoV2(token, rawURL, nonce string) (string, error) {
-	base, _, err := splitURL(rawURL)
+	u, err := SplitURL(withoutFragment(rawURL))
 	if err != nil {
 		return "", err
 	}
-	return sign(sha256.New, token, []byte(base+nonce)), nil
+	return sign(sha256.New, token, []byte(u.Base()+nonce)), nil
 }
 
 // plivoScheme is what V3 and V2 share: three headers and two sets of tokens.
@@ -206,15 +206,16 @@ func (p plivoScheme) read(h http.Header) (plivoHeaders, error) {
 func (p plivoScheme) CheckHeaders(h http.Header) error { _, err := p.read(h); return err }
 
 // match checks the signatures in ph against msg, the signed string with
-// base, the URL as rebuilt, at its start (and then with base's equivalent
-// spellings), and returns the string that matched.
-func (p plivoScheme) match(ph plivoHeaders, base string, msg []byte) (Signed, error) {
-	signed, ok := firstMatch(base, msg, func(msg []byte) bool {
-		return p.account.match(msg, ph.account) || p.main.match(msg, ph.main)
+// u's base, the URL as rebuilt, at its start (and then with the base's
+// equivalent spellings), and returns the string that matched.
+func (p plivoScheme) match(ph plivoHeaders, u URLParts, msg []byte) (Signed, error) {
+	signed, ok := firstMatch(u, msg, func(base, rest []byte) bool {
+		account, main := p.account.match(ph.account, base, rest), p.main.match(ph.main, base, rest) // both: the same work either way
+		return account || main
 	})
 	if !ok {
 		return nil, fmt.Errorf("%w: none of %d signature(s) matched; check the auth token and that the URL rebuilt (%s) is the one Plivo requested",
-			ErrMismatch, ph.count, base)
+			ErrMismatch, ph.count, u.Base())
 	}
 	return signed, nil
 }

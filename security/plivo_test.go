@@ -150,15 +150,12 @@ func TestV3Message(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			base, rawQuery, err := splitURL(tt.url)
+			r, err := NewRequest(tt.method, tt.url, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			query, err := ParseQuery(rawQuery)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := v3Message(tt.method, base, query, tt.params, "N")
+			query, _ := r.Query()
+			got, err := v3Message(tt.method, r.parsed.parts.Base(), query, tt.params, "N")
 			if err != nil || string(got) != tt.want {
 				t.Errorf("got %q, %v; want %q", got, err, tt.want)
 			}

@@ -13,9 +13,6 @@ type Request struct {
 	// URL is the public URL the provider requested (not the address the
 	// server listens on), with its query string exactly as sent.
 	URL string
-	// Query is URL's query decoded by [ParseQuery]; nil: the verifiers
-	// decode it. A server that has decoded it sets it, to parse once.
-	Query url.Values
 	// Params are the parameters of a POST body: a form decoded by
 	// [ParseQuery], or a JSON object by [ParseJSONParams]. Nil for a GET.
 	Params url.Values
@@ -24,6 +21,72 @@ type Request struct {
 	Header http.Header
 	// Body is the raw body, for the schemes that hash it. It may be nil.
 	Body []byte
+
+	parsed *parsedURL // URL as NewRequest parsed it
+}
+
+// parsedURL is a URL split by SplitURL and its query decoded by ParseQuery.
+type parsedURL struct {
+	raw   string
+	parts URLParts
+	query url.Values
+}
+
+// NewRequest returns the request to verify for method and rawURL (the
+// public URL, its query exactly as sent), with its query decoded once: the
+// verifiers sign what this parse read, and [Request.Query] returns it. It
+// fails, wrapping [ErrBadURL] or [ErrMalformedParams], when rawURL cannot
+// be split or its query decoded.
+func NewRequest(method, rawURL string, header http.Header) (*Request, error) {
+	p, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Request{Method: method, URL: rawURL, Header: header, parsed: p}, nil
+}
+
+func parseURL(raw string) (*parsedURL, error) {
+	parts, err := SplitURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	query, err := ParseQuery(parts.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	return &parsedURL{raw: raw, parts: parts, query: query}, nil
+}
+
+// url returns r.URL parsed: by NewRequest, or afresh when r was built
+// otherwise or its URL changed since.
+func (r *Request) url() (*parsedURL, error) {
+	if r.parsed != nil && r.parsed.raw == r.URL {
+		return r.parsed, nil
+	}
+	return parseURL(r.URL)
+}
+
+// Query returns the parameters of URL's query string, from the same parse
+// of the same string that the verifiers sign: a handler that reads them
+// reads what was verified. The error is Verify's for the same URL.
+func (r *Request) Query() (url.Values, error) {
+	p, err := r.url()
+	if err != nil {
+		return nil, err
+	}
+	return p.query, nil
+}
+
+// Form returns the body's parameters and the query's together, in that
+// order, as net/http's Request.Form has them: the way a handler wants them
+// whatever the method. It is nil when URL cannot be parsed (which Verify
+// refuses).
+func (r *Request) Form() url.Values {
+	query, err := r.Query()
+	if err != nil {
+		return nil
+	}
+	return merged(r.Params, query)
 }
 
 // Verifier checks the signature on a webhook request.
@@ -44,18 +107,3 @@ type Signed []byte
 // signed content however it was cut into URL, parameters and nonce, so a
 // replay guard keys on it rather than on the nonce.
 func (s Signed) Digest() [sha256.Size]byte { return sha256.Sum256(s) }
-
-// Form returns the query's parameters and the body's together (Query must
-// be set), the way a handler wants them whatever the method.
-func (r *Request) Form() url.Values { return merged(r.Query, r.Params) }
-
-// split returns what every scheme starts from: the part of r.URL that all of
-// them sign (see splitURL) and r's decoded query string.
-func (r *Request) split() (base string, query url.Values, err error) {
-	base, rawQuery, err := splitURL(r.URL)
-	if err != nil || r.Query != nil {
-		return base, r.Query, err
-	}
-	query, err = ParseQuery(rawQuery)
-	return base, query, err
-}

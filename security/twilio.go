@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -71,11 +70,11 @@ func BodySHA256(body []byte) string {
 // signTwilioLike signs as Twilio does, or as SignalWire does (keepOrder).
 // It refuses a query the verifier cannot decode (it looks for bodySHA256).
 func signTwilioLike(key, rawURL string, params url.Values, keepOrder bool) (string, error) {
-	base, _, err := (&Request{URL: rawURL}).split()
+	u, err := parseURL(withoutFragment(rawURL))
 	if err != nil {
 		return "", err
 	}
-	return sign(sha1.New, key, twilioMessage(base, rawURL, params, keepOrder)), nil
+	return sign(sha1.New, key, twilioMessage(u.parts, params, keepOrder)), nil
 }
 
 // twilioScheme is what Twilio and SignalWire share: all but the order of a
@@ -119,12 +118,12 @@ func (t twilioScheme) Verify(r *Request) (Signed, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, query, err := r.split()
+	u, err := r.url()
 	if err != nil {
 		return nil, err
 	}
 	params := r.Params
-	if claimed, ok := query["bodySHA256"]; ok {
+	if claimed, ok := u.query["bodySHA256"]; ok {
 		// The URL is signed, and the body must hash to what the URL claims.
 		if !hmac.Equal([]byte(BodySHA256(r.Body)), []byte(strings.ToLower(claimed[0]))) {
 			return nil, fmt.Errorf("%w: the body does not hash to the URL's bodySHA256", ErrMismatch)
@@ -133,27 +132,26 @@ func (t twilioScheme) Verify(r *Request) (Signed, error) {
 	} else if len(r.Body) > 0 && !isForm(r.Header) {
 		return nil, fmt.Errorf("%w: a JSON body is signed only through bodySHA256 in the URL, and this URL has none", ErrUnsignedBody)
 	}
-	msg := twilioMessage(base, r.URL, params, t.keepOrder)
-	signed, ok := firstMatch(base, msg, func(msg []byte) bool { return t.keys.match(msg, sigs) })
+	msg := twilioMessage(u.parts, params, t.keepOrder)
+	signed, ok := firstMatch(u.parts, msg, func(base, rest []byte) bool { return t.keys.match(sigs, base, rest) })
 	if !ok {
 		return nil, fmt.Errorf("%w: none of %d signature(s) matched; check the secret and that the URL rebuilt (%s) is the one the provider requested",
-			ErrMismatch, len(sigs), base)
+			ErrMismatch, len(sigs), u.parts.Base())
 	}
 	return signed, nil
 }
 
-// twilioMessage returns the string Twilio signs: base, the query exactly as
-// rawURL has it (with its '?'), then the parameters sorted by key as
+// twilioMessage returns the string Twilio signs: u's base, its query
+// exactly as written (with its '?'), then the parameters sorted by key as
 // key+value. A repeated key's values are de-duplicated and sorted (Twilio),
 // or kept in request order (keepOrder, SignalWire).
-func twilioMessage(base, rawURL string, params url.Values, keepOrder bool) []byte {
-	rawURL, _, _ = strings.Cut(rawURL, "#")
-	_, query, hasQuery := strings.Cut(rawURL, "?")
+func twilioMessage(u URLParts, params url.Values, keepOrder bool) []byte {
 	keys, size := sortedKeys(params)
-	msg := make([]byte, 0, len(base)+len(query)+1+size)
+	base := u.Base()
+	msg := make([]byte, 0, len(base)+len(u.RawQuery)+1+size)
 	msg = append(msg, base...)
-	if hasQuery {
-		msg = append(append(msg, '?'), query...)
+	if u.HasQuery {
+		msg = append(append(msg, '?'), u.RawQuery...)
 	}
 	for _, key := range keys {
 		values := params[key]
@@ -169,6 +167,5 @@ func twilioMessage(base, rawURL string, params url.Values, keepOrder bool) []byt
 
 // isForm reports whether h's Content-Type is a form.
 func isForm(h http.Header) bool {
-	mediaType, _, _ := mime.ParseMediaType(h.Get("Content-Type"))
-	return mediaType == "application/x-www-form-urlencoded"
+	return MediaType(h.Get("Content-Type")) == "application/x-www-form-urlencoded"
 }
