@@ -12,9 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/joho/godotenv"
-
 	"answerurl/handlers"
+	"answerurl/internal/dotenv"
 	"answerurl/publicurl"
 	"answerurl/xmlresp"
 )
@@ -72,7 +71,10 @@ const (
 // .env file's values for variables the environment does not set. An
 // invalid value is an error that names the variable and what to set.
 func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) {
-	getenv = withDotenv(getenv, dotenvPath)
+	getenv, err := withDotenv(getenv, dotenvPath)
+	if err != nil {
+		return nil, err
+	}
 	c := &Config{
 		Setting:           getenv,
 		Port:              or(getenv("PORT"), defaultPort),
@@ -93,18 +95,20 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 }
 
 // withDotenv returns getenv, falling back to the values of the .env file at
-// path when there is one.
-func withDotenv(getenv func(string) string, path string) func(string) string {
-	dotenv, err := godotenv.Read(path)
-	if path == "" || err != nil {
-		return getenv
+// path when there is one. A file that cannot be read is an error naming
+// its line and what is wrong: ignoring it would drop GIN_MODE=release,
+// PUBLIC_BASE_URL or REPLAY_STORE without a word.
+func withDotenv(getenv func(string) string, path string) (func(string) string, error) {
+	vars, err := dotenv.Read(path)
+	if err != nil {
+		return nil, err
 	}
 	return func(k string) string {
 		if v := getenv(k); v != "" {
 			return v
 		}
-		return dotenv[k]
-	}
+		return vars[k]
+	}, nil
 }
 
 // loadTokens checks GIN_MODE and reads the secrets. In development, with

@@ -191,6 +191,38 @@ func TestDotEnv(t *testing.T) {
 	}
 }
 
+// TestMalformedDotEnv: a .env that cannot be read stops the server (and
+// -healthcheck) with the file, the line and what is wrong, never a value;
+// one saved with a byte-order mark, as Notepad does, is read as written.
+func TestMalformedDotEnv(t *testing.T) {
+	const secret = "dotenv-secret-0123456789"
+	tests := []struct{ name, data, want string }{
+		{"an unclosed quote", "GIN_MODE=release\nPLIVO_AUTH_TOKEN=\"" + secret + "\nREPLAY_STORE=redis://r:6379/0\n", `.env line 2: PLIVO_AUTH_TOKEN: the value opens a " quote`},
+		{"a dash in a name", "GIN_MODE=release\nPLIVO-AUTH-TOKEN=" + secret + "\n", `.env line 2: the name holds '-'`},
+		{"a stray quote", "PLIVO_AUTH_TOKEN='" + secret + "'x\n", ".env line 1: PLIVO_AUTH_TOKEN: text after the closing ' quote"},
+	}
+	for _, tt := range tests {
+		inCleanDir(t)
+		os.WriteFile(".env", []byte(tt.data), 0o600)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // were the file ignored, the server would run
+		err := run(ctx, env(map[string]string{"PORT": "0"}), io.Discard)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), secret) {
+			t.Errorf("%s: run = %v; want a refusal saying %q, without the value", tt.name, err, tt.want)
+		}
+		var errs strings.Builder
+		if code := checkHealth(env(nil), ".env", &errs); code != 1 || !strings.Contains(errs.String(), tt.want) {
+			t.Errorf("%s: -healthcheck exit %d, %q", tt.name, code, errs.String())
+		}
+	}
+	path := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(path, []byte("\uFEFFGIN_MODE=release\r\nPLIVO_AUTH_TOKEN="+secret+"\r\n"), 0o600)
+	cfg, err := loadConfig(env(nil), path)
+	if err != nil || !cfg.Release || cfg.AuthTokens[0] != secret {
+		t.Errorf("a .env with a BOM and CRLF: %v, %+v", err, cfg)
+	}
+}
+
 // inCleanDir runs the test in an empty directory, so that run, which reads
 // ./.env as the server does, never reads the developer's own .env.
 func inCleanDir(t *testing.T) { t.Chdir(t.TempDir()) }

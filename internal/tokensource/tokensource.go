@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/joho/godotenv"
+	"answerurl/internal/dotenv"
 )
 
 // DevTokenFile is where the development server (go run . with no token
@@ -29,9 +29,9 @@ func Find(flagValue, name string, getenv func(string) string, dir string) (token
 	if v := getenv(name); v != "" {
 		return first(v), name + " in the environment", nil
 	}
-	env, err := godotenv.Read(filepath.Join(dir, ".env"))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", "", fmt.Errorf("read .env: %w (fix it, or pass -token)", err)
+	env, err := dotenv.Read(filepath.Join(dir, ".env"))
+	if err != nil {
+		return "", "", fmt.Errorf("%w (fix it, or set %s in the environment)", err, name)
 	}
 	if v := env[name]; v != "" {
 		return first(v), name + " in .env", nil
