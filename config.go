@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"answerurl/handlers"
 	"answerurl/internal/dotenv"
 	"answerurl/publicurl"
@@ -78,7 +80,7 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 	c := &Config{
 		Setting:           getenv,
 		Port:              or(getenv("PORT"), defaultPort),
-		Release:           getenv("GIN_MODE") == "release",
+		Release:           getenv("GIN_MODE") == gin.ReleaseMode,
 		AuthTokens:        splitList(getenv("PLIVO_AUTH_TOKEN")),
 		MainAccountTokens: splitList(getenv("PLIVO_MAIN_AUTH_TOKEN")),
 		TwilioAuthTokens:  splitList(getenv("TWILIO_AUTH_TOKEN")),
@@ -116,9 +118,9 @@ func withDotenv(getenv func(string) string, path string) (func(string) string, e
 func (c *Config) loadTokens(getenv func(string) string) error {
 	var errs []error
 	switch mode := getenv("GIN_MODE"); mode {
-	case "", "development", "debug", "test", "release":
+	case "", gin.DebugMode, gin.TestMode, gin.ReleaseMode:
 	default:
-		errs = append(errs, fmt.Errorf("GIN_MODE=%q: set release in production, or leave it unset (development)", mode))
+		errs = append(errs, fmt.Errorf("GIN_MODE=%q: set release in production, or debug or test (Gin's words), or leave it empty (debug)", mode))
 	}
 	secrets := []struct {
 		name   string

@@ -22,14 +22,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"answerurl/handlers"
-	"answerurl/internal/ginmode" // before gin's init: see the package
 	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
 )
 
+// main runs the server. A GIN_MODE in the environment that Gin does not
+// know never gets here: Gin panics on it in its package init (the README
+// says so); one in .env is refused by loadConfig, naming the words.
 func main() {
-	ginmode.Restore()
 	healthcheck := flag.Bool("healthcheck", false, "check the server this configuration (environment and .env) describes, at /healthz on its PORT, and exit 0 when it answers 200, else 1")
 	flag.Parse()
 	if *healthcheck {
@@ -39,7 +40,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "answerurl:", err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
 		os.Exit(1)
 	}
 }

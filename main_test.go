@@ -130,7 +130,7 @@ func TestConfigWarnings(t *testing.T) {
 		{"a nested route as the base", map[string]string{"PUBLIC_BASE_URL": "https://a.example/hooks/ivr/choice"}, "ends in the route /ivr/choice: every callback will be refused, since the server adds each route's path to the base; set PUBLIC_BASE_URL=https://a.example/hooks"},
 		{"a prefix", map[string]string{"PUBLIC_BASE_URL": "https://a.example/hooks/"}, ""},
 		{"a real token", map[string]string{"PLIVO_AUTH_TOKEN": "MzQ5ZTU1YjEtNmIyZC00NDU3LWE2"}, ""},
-		{"GIN_MODE=development", map[string]string{"GIN_MODE": "development"}, ""},
+		{"GIN_MODE=test", map[string]string{"GIN_MODE": "test"}, ""},
 		{"GIN_MODE=debug", map[string]string{"GIN_MODE": "debug"}, ""},
 	}
 	for _, tt := range tests {
@@ -146,36 +146,57 @@ func TestConfigWarnings(t *testing.T) {
 	}
 }
 
-// TestGinModeWords: the built server, with GIN_MODE=development in its
-// environment (the word the README uses), starts; with a word Gin does not
-// know, it exits 1 with one line naming GIN_MODE, not Gin's panic.
+// TestGinModeWords: the built server takes Gin's mode words, from the
+// environment or from .env, and refuses another word in .env naming
+// GIN_MODE and the words; in the environment, Gin itself panics on one in
+// its init, before main, as the README says.
 func TestGinModeWords(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := serverBinary(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
-	cmd.Dir, cmd.Env = t.TempDir(), []string{"PORT=0", "GIN_MODE=development"}
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var head []string
-	addr := scanAddr(bufio.NewScanner(stdout), func(l string) { head = append(head, l) })
-	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
-	if addr == "" {
-		t.Errorf("GIN_MODE=development: the server did not start:\n%s", strings.Join(head, "\n"))
-	}
+	checkGinModes(t, serverBinary(t))
+}
 
-	cmd = exec.CommandContext(ctx, bin)
-	cmd.Dir, cmd.Env = t.TempDir(), []string{"PORT=0", "GIN_MODE=production"}
-	out, err := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 1 || strings.Contains(string(out), "panic") || !strings.Contains(string(out), `GIN_MODE="production": set release`) {
-		t.Errorf("GIN_MODE=production: exit %d (%v), output:\n%s", code, err, out)
+// checkGinModes runs the server binary bin with each GIN_MODE, in the
+// environment and in .env.
+func checkGinModes(t *testing.T, bin string) {
+	tests := []struct {
+		name, environ, dotenv string
+		exit                  int    // 0: it starts and is stopped
+		want                  string // in its output
+	}{
+		{"debug in the environment", "GIN_MODE=debug", "", 0, "release=false"},
+		{"empty in the environment", "GIN_MODE=", "", 0, "release=false"},
+		{"release in the environment", "GIN_MODE=release", "PLIVO_AUTH_TOKEN=t\n", 0, "release=true"},
+		{"release in .env", "", "GIN_MODE=release\nPLIVO_AUTH_TOKEN=t\n", 0, "release=true"},
+		{"test in .env", "", "GIN_MODE=test\n", 0, "release=false"},
+		{"a wrong word in .env", "", "GIN_MODE=development\n", 1, `GIN_MODE="development": set release in production, or debug or test (Gin's words)`},
+		{"a wrong word in the environment", "GIN_MODE=development", "", 2, "panic: gin mode unknown: development (available mode: debug release test)"},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		if tt.dotenv != "" {
+			os.WriteFile(filepath.Join(dir, ".env"), []byte(tt.dotenv), 0o600)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		cmd := exec.CommandContext(ctx, bin)
+		cmd.Dir, cmd.Env = dir, []string{"PORT=0", tt.environ}
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = cmd.Stdout
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var head []string
+		addr := scanAddr(bufio.NewScanner(stdout), func(l string) { head = append(head, l) })
+		if addr != "" {
+			cmd.Process.Signal(syscall.SIGTERM)
+		}
+		cmd.Wait()
+		cancel()
+		out := strings.Join(head, "\n")
+		if code := cmd.ProcessState.ExitCode(); code != tt.exit || (addr != "") != (tt.exit == 0) || !strings.Contains(out, tt.want) {
+			t.Errorf("%s: exit %d, listening %q; want exit %d and %q in:\n%s", tt.name, code, addr, tt.exit, tt.want, out)
+		}
 	}
 }
 
