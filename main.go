@@ -139,8 +139,8 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, erro
 		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Lease: cfg.ReplayLease}
 		if cfg.ReplayStore != "" {
 			r, err := replay.NewRedis(cfg.ReplayStore, cfg.ReplayKeyPrefix, cfg.ReplayStoreTimeout)
-			if err != nil {
-				return nil, nil, err
+			if err != nil { // go-redis quotes parts of the URL: the password is taken out
+				return nil, nil, fmt.Errorf("REPLAY_STORE %s: %s", storeName(cfg), redact(err.Error(), cfg.ReplayStore))
 			}
 			replay.LogRedisTo(log)
 			guard.Store, redis = r, r
@@ -153,6 +153,8 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, erro
 			}
 		}
 	}
+	var tooLong []error // a route's own settings are bounded as the others are
+	setting := boundedGetenv(cfg.Setting, &tooLong)
 	handler, err := handlers.NewRouter(handlers.Options{
 		Plivo:                 security.PlivoTokens{AuthTokens: cfg.AuthTokens, MainAccountTokens: cfg.MainAccountTokens},
 		PublicURL:             publicurl.PublicURL{Base: cfg.PublicBaseURL, TrustedProxies: cfg.TrustedProxies},
@@ -161,13 +163,13 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, erro
 		SMSReply:              cfg.SMSReply,
 		TwilioAuthTokens:      cfg.TwilioAuthTokens,
 		SignalWireSigningKeys: cfg.SignalWireKeys,
-		Setting:               cfg.Setting,
+		Setting:               setting,
 		Replay:                guard,
 		Ready:                 ready,
 		IVRTransferNumber:     cfg.IVRTransferNumber,
 		Log:                   log,
 	})
-	if err != nil {
+	if err = errors.Join(err, errors.Join(tooLong...)); err != nil {
 		return nil, nil, err
 	}
 	return &http.Server{
@@ -210,6 +212,19 @@ func reportStore(ctx context.Context, cfg *Config, redis *replay.Redis, log *slo
 	if !persistent {
 		log.Warn(`Redis persistence is off (save "" and appendonly no): a Redis restart forgets every replay key, and a signature seen before it is accepted again after it; set appendonly yes (or a save schedule) on that Redis`)
 	}
+}
+
+// redact takes the password of the Redis URL u out of s.
+func redact(s, u string) string {
+	_, rest, _ := strings.Cut(u, "://")
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return s
+	}
+	if _, password, ok := strings.Cut(rest[:at], ":"); ok && password != "" {
+		s = strings.ReplaceAll(s, password, "xxxxx")
+	}
+	return s
 }
 
 // storeName describes the replay store for the log, without its password.

@@ -131,6 +131,8 @@ func TestConfigWarnings(t *testing.T) {
 		{"a prefix", map[string]string{"PUBLIC_BASE_URL": "https://a.example/hooks/"}, ""},
 		{"a real token", map[string]string{"PLIVO_AUTH_TOKEN": "MzQ5ZTU1YjEtNmIyZC00NDU3LWE2"}, ""},
 		{"GIN_MODE=test", map[string]string{"GIN_MODE": "test"}, ""},
+		{"every IPv4 address trusted", map[string]string{"TRUSTED_PROXIES": "10.0.0.1,0.0.0.0/0"}, "TRUSTED_PROXIES holds 0.0.0.0/0 or ::/0"},
+		{"every IPv6 address trusted", map[string]string{"TRUSTED_PROXIES": "::/0"}, "set your proxy's own address or CIDR"},
 		{"GIN_MODE=debug", map[string]string{"GIN_MODE": "debug"}, ""},
 	}
 	for _, tt := range tests {
