@@ -56,7 +56,10 @@ type Config struct {
 	publicBaseURLInput string
 }
 
-// Defaults of the settings that have one.
+// Defaults of the settings read here. MAX_BODY_BYTES's is
+// handlers.DefaultMaxBodyBytes, TRUSTED_PROXIES's publicurl.Loopback, and a
+// route's own setting has its default beside its handler (VOICEMAIL_THANKS:
+// handlers/voicemail.go).
 const (
 	defaultPort           = "8080"
 	defaultSpeakText      = "Hello, from Plivo"
@@ -67,7 +70,6 @@ const (
 	defaultReplayMax      = 100_000
 	defaultStoreTimeout   = time.Second // well under Plivo's 8-second deadline
 	defaultRequestTimeout = 15 * time.Second
-	defaultTrustedProxy   = "127.0.0.0/8,::1"
 )
 
 // loadConfig reads the configuration through getenv, falling back to the
@@ -92,11 +94,14 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
-	// loadReplay reads c.RequestTimeout, which loadServer sets.
 	errs := errors.Join(c.loadTokens(getenv), c.loadServer(getenv), c.loadAnswers(getenv), c.loadReplay(getenv), errors.Join(tooLong...))
 	if errs != nil {
 		return nil, errs
 	}
+	// A claim outlives the longest request and its store calls, and ends
+	// well before Plivo's first retry (60 s), so that a replica that dies
+	// mid-request does not lock its callback out.
+	c.ReplayLease = c.RequestTimeout + c.ReplayStoreTimeout + time.Second
 	return c, nil
 }
 
@@ -181,14 +186,19 @@ func (c *Config) loadServer(getenv func(string) string) error {
 	} else if c.Release {
 		c.Warnings = append(c.Warnings, "PUBLIC_BASE_URL is not set: the Host header (or X-Forwarded-Host from a trusted proxy) decides which URL is verified, so a callback the same token signed for another of your hosts is accepted here; set PUBLIC_BASE_URL to the URL Plivo calls, e.g. https://answer.example.com")
 	}
-	proxies, err := publicurl.ParseTrustedProxies(or(getenv("TRUSTED_PROXIES"), defaultTrustedProxy))
-	if err != nil {
-		errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
+	c.TrustedProxies = publicurl.Loopback
+	if s := getenv("TRUSTED_PROXIES"); s != "" {
+		proxies, err := publicurl.ParseTrustedProxies(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
+		}
+		c.TrustedProxies = proxies
 	}
-	c.TrustedProxies = proxies
+	proxies := c.TrustedProxies
 	if slices.ContainsFunc(proxies, func(p netip.Prefix) bool { return p.Bits() == 0 }) {
 		c.Warnings = append(c.Warnings, "TRUSTED_PROXIES holds 0.0.0.0/0 or ::/0: every client's X-Forwarded-Host and X-Forwarded-Proto are believed, so any sender picks the URL that is verified; set your proxy's own address or CIDR, or PUBLIC_BASE_URL")
 	}
+	var err error
 	c.MaxBodyBytes, err = wholeNumber(getenv, "MAX_BODY_BYTES", 1, maxBodyBytes, handlers.DefaultMaxBodyBytes)
 	errs = append(errs, err)
 	c.ShutdownTimeout, err = duration(getenv, "SHUTDOWN_TIMEOUT", 0, 10*time.Minute, defaultShutdown)
@@ -250,8 +260,7 @@ func (c *Config) loadAnswers(getenv func(string) string) error {
 	return errors.Join(errs...)
 }
 
-// loadReplay reads the replay guard's window, store and bounds. It runs
-// after loadServer, whose request timeout bounds a claim's lease.
+// loadReplay reads the replay guard's window, store and bounds.
 func (c *Config) loadReplay(getenv func(string) string) error {
 	var errs []error
 	var err error
@@ -275,10 +284,6 @@ func (c *Config) loadReplay(getenv func(string) string) error {
 	errs = append(errs, err)
 	c.ReplayStoreTimeout, err = duration(getenv, "REPLAY_STORE_TIMEOUT", time.Millisecond, 3*time.Second, defaultStoreTimeout)
 	errs = append(errs, err)
-	// A claim outlives the longest request and its store calls, and ends
-	// well before Plivo's first retry (60 s), so that a replica that dies
-	// mid-request does not lock its callback out.
-	c.ReplayLease = c.RequestTimeout + c.ReplayStoreTimeout + time.Second
 	return errors.Join(errs...)
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"answerurl/handlers"
+	"answerurl/internal/tokensource"
 	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
@@ -31,6 +32,18 @@ import (
 // know never gets here: Gin panics on it in its package init (the README
 // says so); one in .env is refused by loadConfig, naming the words.
 func main() {
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), `usage: %s [-healthcheck]
+
+Serves Plivo webhooks, verified, on PORT (8080). It is configured by the
+environment and ./.env (the environment wins): PLIVO_AUTH_TOKEN, GIN_MODE,
+PUBLIC_BASE_URL, REPLAY_STORE and the others of README.md's Configuration
+table, or .env.example. Without PLIVO_AUTH_TOKEN it develops with a token
+it makes up and prints.
+
+`, filepath.Base(os.Args[0]))
+		flag.PrintDefaults()
+	}
 	healthcheck := flag.Bool("healthcheck", false, "check the server this configuration (environment and .env) describes, at /healthz on its PORT, and exit 0 when it answers 200, else 1")
 	flag.Parse()
 	if *healthcheck {
@@ -109,8 +122,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	return serve(ctx, srv, ln, cfg, log)
 }
 
-// devTokenFile holds the token a development server made up, while it runs.
-const devTokenFile = ".dev-token"
+// devTokenFile holds the token a development server made up, while it
+// runs: where the tools look for it.
+const devTokenFile = tokensource.DevTokenFile
 
 // writeDevToken writes token to path, readable by this user only. It writes
 // a new file beside path and renames it into place, so that whatever was at
@@ -201,7 +215,7 @@ func reportStore(ctx context.Context, cfg *Config, redis *replay.Redis, log *slo
 	ctx, cancel := context.WithTimeout(ctx, cfg.ReplayStoreTimeout)
 	defer cancel()
 	if err := redis.Ping(ctx); err != nil {
-		log.Warn("the replay store does not answer: verified callbacks get 503 (and Plivo retries) until it does; check REPLAY_STORE", "err", err)
+		log.Warn("the replay store does not answer: verified callbacks get 503 until it does (Plivo retries a message URL; a voice URL goes to its fallback URL); check REPLAY_STORE", "err", err)
 		return
 	}
 	persistent, err := redis.Persistent(ctx)
