@@ -246,7 +246,7 @@ func buildRequest(o options) (*http.Request, error) {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	req.Header.Set("User-Agent", "answerurl-webhook-send")
+	req.Header.Set("User-Agent", "webhook-send")
 	setHeaders(req, o.headers)
 	if twilioLike {
 		err = signTwilioLike(req.Header, o, scheme, signed, signParams)
