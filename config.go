@@ -10,11 +10,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/joho/godotenv"
+	"github.com/gin-gonic/gin"
 
 	"answerurl/handlers"
+	"answerurl/internal/dotenv"
 	"answerurl/publicurl"
 	"answerurl/xmlresp"
 )
@@ -54,7 +56,10 @@ type Config struct {
 	publicBaseURLInput string
 }
 
-// Defaults of the settings that have one.
+// Defaults of the settings read here. MAX_BODY_BYTES's is
+// handlers.DefaultMaxBodyBytes, TRUSTED_PROXIES's publicurl.Loopback, and a
+// route's own setting has its default beside its handler (VOICEMAIL_THANKS:
+// handlers/voicemail.go).
 const (
 	defaultPort           = "8080"
 	defaultSpeakText      = "Hello, from Plivo"
@@ -65,18 +70,22 @@ const (
 	defaultReplayMax      = 100_000
 	defaultStoreTimeout   = time.Second // well under Plivo's 8-second deadline
 	defaultRequestTimeout = 15 * time.Second
-	defaultTrustedProxy   = "127.0.0.0/8,::1"
 )
 
 // loadConfig reads the configuration through getenv, falling back to the
 // .env file's values for variables the environment does not set. An
 // invalid value is an error that names the variable and what to set.
 func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) {
-	getenv = withDotenv(getenv, dotenvPath)
+	getenv, err := withDotenv(getenv, dotenvPath)
+	if err != nil {
+		return nil, err
+	}
+	var tooLong []error
+	getenv = boundedGetenv(getenv, &tooLong)
 	c := &Config{
 		Setting:           getenv,
 		Port:              or(getenv("PORT"), defaultPort),
-		Release:           getenv("GIN_MODE") == "release",
+		Release:           getenv("GIN_MODE") == gin.ReleaseMode,
 		AuthTokens:        splitList(getenv("PLIVO_AUTH_TOKEN")),
 		MainAccountTokens: splitList(getenv("PLIVO_MAIN_AUTH_TOKEN")),
 		TwilioAuthTokens:  splitList(getenv("TWILIO_AUTH_TOKEN")),
@@ -85,26 +94,32 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    32 << 10,
 	}
-	errs := errors.Join(c.loadTokens(getenv), c.loadServer(getenv), c.loadAnswers(getenv), c.loadReplay(getenv))
+	errs := errors.Join(c.loadTokens(getenv), c.loadServer(getenv), c.loadAnswers(getenv), c.loadReplay(getenv), errors.Join(tooLong...))
 	if errs != nil {
 		return nil, errs
 	}
+	// A claim outlives the longest request and its store calls, and ends
+	// well before Plivo's first retry (60 s), so that a replica that dies
+	// mid-request does not lock its callback out.
+	c.ReplayLease = c.RequestTimeout + c.ReplayStoreTimeout + time.Second
 	return c, nil
 }
 
 // withDotenv returns getenv, falling back to the values of the .env file at
-// path when there is one.
-func withDotenv(getenv func(string) string, path string) func(string) string {
-	dotenv, err := godotenv.Read(path)
-	if path == "" || err != nil {
-		return getenv
+// path when there is one. A file that cannot be read is an error naming
+// its line and what is wrong: ignoring it would drop GIN_MODE=release,
+// PUBLIC_BASE_URL or REPLAY_STORE without a word.
+func withDotenv(getenv func(string) string, path string) (func(string) string, error) {
+	vars, err := dotenv.Read(path)
+	if err != nil {
+		return nil, err
 	}
 	return func(k string) string {
 		if v := getenv(k); v != "" {
 			return v
 		}
-		return dotenv[k]
-	}
+		return vars[k]
+	}, nil
 }
 
 // loadTokens checks GIN_MODE and reads the secrets. In development, with
@@ -112,9 +127,9 @@ func withDotenv(getenv func(string) string, path string) func(string) string {
 func (c *Config) loadTokens(getenv func(string) string) error {
 	var errs []error
 	switch mode := getenv("GIN_MODE"); mode {
-	case "", "development", "debug", "test", "release":
+	case "", gin.DebugMode, gin.TestMode, gin.ReleaseMode:
 	default:
-		errs = append(errs, fmt.Errorf("GIN_MODE=%q: set release in production, or leave it unset (development)", mode))
+		errs = append(errs, fmt.Errorf("GIN_MODE=%q: set release in production, or debug or test (Gin's words), or leave it empty (debug)", mode))
 	}
 	secrets := []struct {
 		name   string
@@ -171,20 +186,25 @@ func (c *Config) loadServer(getenv func(string) string) error {
 	} else if c.Release {
 		c.Warnings = append(c.Warnings, "PUBLIC_BASE_URL is not set: the Host header (or X-Forwarded-Host from a trusted proxy) decides which URL is verified, so a callback the same token signed for another of your hosts is accepted here; set PUBLIC_BASE_URL to the URL Plivo calls, e.g. https://answer.example.com")
 	}
-	proxies, err := publicurl.ParseTrustedProxies(or(getenv("TRUSTED_PROXIES"), defaultTrustedProxy))
-	if err != nil {
-		errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
+	c.TrustedProxies = publicurl.Loopback
+	if s := getenv("TRUSTED_PROXIES"); s != "" {
+		proxies, err := publicurl.ParseTrustedProxies(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %w", err))
+		}
+		c.TrustedProxies = proxies
 	}
-	c.TrustedProxies = proxies
-	c.MaxBodyBytes, err = wholeNumber(getenv, "MAX_BODY_BYTES", 1, handlers.DefaultMaxBodyBytes)
-	errs = append(errs, err)
-	c.ShutdownTimeout, err = duration(getenv, "SHUTDOWN_TIMEOUT", defaultShutdown)
-	errs = append(errs, err)
-	c.RequestTimeout, err = duration(getenv, "REQUEST_TIMEOUT", defaultRequestTimeout)
-	errs = append(errs, err)
-	if c.RequestTimeout == 0 || c.RequestTimeout > 30*time.Second {
-		errs = append(errs, fmt.Errorf("REQUEST_TIMEOUT=%s: set a duration from 1ms to 30s; Plivo waits at most 8 seconds for an answer", c.RequestTimeout))
+	proxies := c.TrustedProxies
+	if slices.ContainsFunc(proxies, func(p netip.Prefix) bool { return p.Bits() == 0 }) {
+		c.Warnings = append(c.Warnings, "TRUSTED_PROXIES holds 0.0.0.0/0 or ::/0: every client's X-Forwarded-Host and X-Forwarded-Proto are believed, so any sender picks the URL that is verified; set your proxy's own address or CIDR, or PUBLIC_BASE_URL")
 	}
+	var err error
+	c.MaxBodyBytes, err = wholeNumber(getenv, "MAX_BODY_BYTES", 1, maxBodyBytes, handlers.DefaultMaxBodyBytes)
+	errs = append(errs, err)
+	c.ShutdownTimeout, err = duration(getenv, "SHUTDOWN_TIMEOUT", 0, 10*time.Minute, defaultShutdown)
+	errs = append(errs, err)
+	c.RequestTimeout, err = duration(getenv, "REQUEST_TIMEOUT", time.Millisecond, 30*time.Second, defaultRequestTimeout)
+	errs = append(errs, err)
 	switch c.LogFormat = or(getenv("LOG_FORMAT"), "text"); c.LogFormat {
 	case "text", "json":
 	default:
@@ -213,11 +233,17 @@ func routeInBase(u *url.URL) (route, base string) {
 
 // loadAnswers reads what the routes answer.
 func (c *Config) loadAnswers(getenv func(string) string) error {
-	c.SMSReply = or(getenv("SMS_REPLY_TEXT"), defaultSMSReply)
-	c.IVRTransferNumber = getenv("IVR_TRANSFER_NUMBER")
-	c.Speak = xmlresp.Speak{Text: or(getenv("SPEAK_TEXT"), defaultSpeakText), Voice: getenv("SPEAK_VOICE"), Language: getenv("SPEAK_LANGUAGE")}
 	var errs []error
-	loop, err := wholeNumber(getenv, "SPEAK_LOOP", 0, defaultSpeakLoop)
+	var err error
+	c.SMSReply, err = text(getenv, "SMS_REPLY_TEXT", defaultSMSReply, 1600)
+	errs = append(errs, err)
+	c.IVRTransferNumber = getenv("IVR_TRANSFER_NUMBER")
+	c.Speak = xmlresp.Speak{Voice: getenv("SPEAK_VOICE"), Language: getenv("SPEAK_LANGUAGE")}
+	// 3000 bytes, even escaped six times over, keep /speak/'s document far
+	// below the 64 KiB answer the replay guard stores.
+	c.Speak.Text, err = text(getenv, "SPEAK_TEXT", defaultSpeakText, 3000)
+	errs = append(errs, err)
+	loop, err := wholeNumber(getenv, "SPEAK_LOOP", 0, 100, defaultSpeakLoop)
 	errs = append(errs, err)
 	c.Speak.Loop = xmlresp.Loop(int(loop))
 	if _, err := xmlresp.Render(c.Speak); err != nil {
@@ -234,37 +260,47 @@ func (c *Config) loadAnswers(getenv func(string) string) error {
 	return errors.Join(errs...)
 }
 
-// loadReplay reads the replay guard's window, store and bounds. It runs
-// after loadServer, whose request timeout bounds a claim's lease.
+// loadReplay reads the replay guard's window, store and bounds.
 func (c *Config) loadReplay(getenv func(string) string) error {
 	var errs []error
 	var err error
-	c.ReplayWindow, err = duration(getenv, "REPLAY_WINDOW", defaultReplayWindow)
+	c.ReplayWindow, err = duration(getenv, "REPLAY_WINDOW", 0, 168*time.Hour, defaultReplayWindow)
 	errs = append(errs, err)
+	if c.ReplayWindow > 0 && c.ReplayWindow < time.Millisecond { // Redis would round it to PX 0
+		errs = append(errs, fmt.Errorf("REPLAY_WINDOW=%s: set 0 (the guard off) or a duration from 1ms to 168h", c.ReplayWindow))
+	}
 	if c.ReplayWindow > 0 && c.ReplayWindow < 8*time.Minute {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("REPLAY_WINDOW=%s is shorter than Plivo's retries (the last comes 7 minutes after the first attempt): a late retry is handled twice and a replay after the window gets through; set at least 8m", c.ReplayWindow))
 	}
-	maxEntries, err := wholeNumber(getenv, "REPLAY_MAX_ENTRIES", 1, defaultReplayMax)
+	maxEntries, err := wholeNumber(getenv, "REPLAY_MAX_ENTRIES", 1, 10_000_000, defaultReplayMax)
 	c.ReplayMaxEntries = int(maxEntries)
 	errs = append(errs, err)
 	c.ReplayStore = getenv("REPLAY_STORE")
 	if c.ReplayStore == "memory" {
 		c.ReplayStore = ""
 	}
-	if c.ReplayStore != "" && !strings.HasPrefix(c.ReplayStore, "redis://") && !strings.HasPrefix(c.ReplayStore, "rediss://") {
-		errs = append(errs, errors.New("REPLAY_STORE: set memory (the default) or a Redis URL such as redis://127.0.0.1:6379/0"))
-	}
-	c.ReplayKeyPrefix = or(getenv("REPLAY_KEY_PREFIX"), "answerurl:")
-	c.ReplayStoreTimeout, err = duration(getenv, "REPLAY_STORE_TIMEOUT", defaultStoreTimeout)
+	errs = append(errs, checkStoreURL(c.ReplayStore))
+	c.ReplayKeyPrefix, err = text(getenv, "REPLAY_KEY_PREFIX", "answerurl:", 64)
 	errs = append(errs, err)
-	if c.ReplayStoreTimeout == 0 || c.ReplayStoreTimeout > 3*time.Second {
-		errs = append(errs, fmt.Errorf("REPLAY_STORE_TIMEOUT=%s: set a duration from 1ms to 3s; a verified request makes two store calls within Plivo's 8-second deadline", c.ReplayStoreTimeout))
-	}
-	// A claim outlives the longest request and its store calls, and ends
-	// well before Plivo's first retry (60 s), so that a replica that dies
-	// mid-request does not lock its callback out.
-	c.ReplayLease = c.RequestTimeout + c.ReplayStoreTimeout + time.Second
+	c.ReplayStoreTimeout, err = duration(getenv, "REPLAY_STORE_TIMEOUT", time.Millisecond, 3*time.Second, defaultStoreTimeout)
+	errs = append(errs, err)
 	return errors.Join(errs...)
+}
+
+// checkStoreURL checks REPLAY_STORE. Its messages never show the URL, nor
+// url.Parse's error, which quotes it: it may hold a password.
+func checkStoreURL(s string) error {
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return errors.New("REPLAY_STORE is not a valid URL (not shown: it may hold a password): write redis://user:password@host:6379/0, with characters such as / ? # @ : % in the password percent-encoded (%2F for /)")
+	}
+	if (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+		return errors.New("REPLAY_STORE: set memory (the default) or a Redis URL such as redis://127.0.0.1:6379/0 (rediss:// for TLS)")
+	}
+	return nil
 }
 
 func or(s, def string) string {
@@ -285,29 +321,74 @@ func splitList(s string) []string {
 	return out
 }
 
-// wholeNumber reads an integer setting that must be at least min.
-func wholeNumber(getenv func(string) string, name string, min, def int64) (int64, error) {
+// wholeNumber reads an integer setting from min to max.
+func wholeNumber(getenv func(string) string, name string, min, max, def int64) (int64, error) {
 	s := getenv(name)
 	if s == "" {
 		return def, nil
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < min {
-		return def, fmt.Errorf("%s=%q: set a whole number >= %d", name, s, min)
+	if err != nil || n < min || n > max {
+		return def, fmt.Errorf("%s=%q: set a whole number from %d to %d", name, s, min, max)
 	}
 	return n, nil
 }
 
-func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+// duration reads a duration setting from min to max.
+func duration(getenv func(string) string, name string, min, max, def time.Duration) (time.Duration, error) {
 	s := getenv(name)
 	if s == "" {
 		return def, nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return def, fmt.Errorf("%s=%q: set a duration such as 10s or 15m", name, s)
+	if err != nil || d < min || d > max {
+		return def, fmt.Errorf("%s=%q: set a duration from %s to %s, such as %s", name, s, short(min), short(max), short(def))
 	}
 	return d, nil
+}
+
+// text reads a text setting of at most max bytes.
+func text(getenv func(string) string, name, def string, max int) (string, error) {
+	s := or(getenv(name), def)
+	if len(s) > max {
+		return def, fmt.Errorf("%s is %d bytes: set at most %d", name, len(s), max)
+	}
+	return s, nil
+}
+
+// short writes a duration as a person would: 1ms, 30s, 15m, 168h.
+func short(d time.Duration) string {
+	s := d.String()
+	for _, unit := range []string{"h0m0s", "m0s"} {
+		if strings.HasSuffix(s, unit) {
+			return strings.TrimSuffix(s, unit) + unit[:1]
+		}
+	}
+	return s
+}
+
+// maxSettingBytes bounds every setting, and maxBodyBytes MAX_BODY_BYTES:
+// a forged V3 body is read whole before its signature is checked.
+const (
+	maxSettingBytes = 4096
+	maxBodyBytes    = 1 << 20
+)
+
+// boundedGetenv is getenv that adds an error to *errs for each variable
+// read that is longer than maxSettingBytes, naming it and not its value.
+func boundedGetenv(getenv func(string) string, errs *[]error) func(string) string {
+	var mu sync.Mutex
+	said := map[string]bool{}
+	return func(name string) string {
+		v := getenv(name)
+		mu.Lock()
+		defer mu.Unlock()
+		if len(v) > maxSettingBytes && !said[name] {
+			said[name] = true
+			*errs = append(*errs, fmt.Errorf("%s is over %d bytes: set a shorter value", name, maxSettingBytes))
+		}
+		return v
+	}
 }
 
 // randomToken makes a development token: 24 random bytes, base64url.

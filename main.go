@@ -22,14 +22,28 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"answerurl/handlers"
-	"answerurl/internal/ginmode" // before gin's init: see the package
+	"answerurl/internal/tokensource"
 	"answerurl/publicurl"
 	"answerurl/replay"
 	"answerurl/security"
 )
 
+// main runs the server. A GIN_MODE in the environment that Gin does not
+// know never gets here: Gin panics on it in its package init (the README
+// says so); one in .env is refused by loadConfig, naming the words.
 func main() {
-	ginmode.Restore()
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), `usage: %s [-healthcheck]
+
+Serves Plivo webhooks, verified, on PORT (8080). It is configured by the
+environment and ./.env (the environment wins): PLIVO_AUTH_TOKEN, GIN_MODE,
+PUBLIC_BASE_URL, REPLAY_STORE and the others of README.md's Configuration
+table, or .env.example. Without PLIVO_AUTH_TOKEN it develops with a token
+it makes up and prints.
+
+`, filepath.Base(os.Args[0]))
+		flag.PrintDefaults()
+	}
 	healthcheck := flag.Bool("healthcheck", false, "check the server this configuration (environment and .env) describes, at /healthz on its PORT, and exit 0 when it answers 200, else 1")
 	flag.Parse()
 	if *healthcheck {
@@ -39,7 +53,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "answerurl:", err)
+		fmt.Fprintf(os.Stderr, "%s: %v\n", filepath.Base(os.Args[0]), err)
 		os.Exit(1)
 	}
 }
@@ -108,8 +122,9 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	return serve(ctx, srv, ln, cfg, log)
 }
 
-// devTokenFile holds the token a development server made up, while it runs.
-const devTokenFile = ".dev-token"
+// devTokenFile holds the token a development server made up, while it
+// runs: where the tools look for it.
+const devTokenFile = tokensource.DevTokenFile
 
 // writeDevToken writes token to path, readable by this user only. It writes
 // a new file beside path and renames it into place, so that whatever was at
@@ -138,8 +153,8 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, erro
 		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Lease: cfg.ReplayLease}
 		if cfg.ReplayStore != "" {
 			r, err := replay.NewRedis(cfg.ReplayStore, cfg.ReplayKeyPrefix, cfg.ReplayStoreTimeout)
-			if err != nil {
-				return nil, nil, err
+			if err != nil { // go-redis quotes parts of the URL: the password is taken out
+				return nil, nil, fmt.Errorf("REPLAY_STORE %s: %s", storeName(cfg), redact(err.Error(), cfg.ReplayStore))
 			}
 			replay.LogRedisTo(log)
 			guard.Store, redis = r, r
@@ -152,6 +167,8 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, erro
 			}
 		}
 	}
+	var tooLong []error // a route's own settings are bounded as the others are
+	setting := boundedGetenv(cfg.Setting, &tooLong)
 	handler, err := handlers.NewRouter(handlers.Options{
 		Plivo:                 security.PlivoTokens{AuthTokens: cfg.AuthTokens, MainAccountTokens: cfg.MainAccountTokens},
 		PublicURL:             publicurl.PublicURL{Base: cfg.PublicBaseURL, TrustedProxies: cfg.TrustedProxies},
@@ -160,13 +177,13 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, erro
 		SMSReply:              cfg.SMSReply,
 		TwilioAuthTokens:      cfg.TwilioAuthTokens,
 		SignalWireSigningKeys: cfg.SignalWireKeys,
-		Setting:               cfg.Setting,
+		Setting:               setting,
 		Replay:                guard,
 		Ready:                 ready,
 		IVRTransferNumber:     cfg.IVRTransferNumber,
 		Log:                   log,
 	})
-	if err != nil {
+	if err = errors.Join(err, errors.Join(tooLong...)); err != nil {
 		return nil, nil, err
 	}
 	return &http.Server{
@@ -198,7 +215,7 @@ func reportStore(ctx context.Context, cfg *Config, redis *replay.Redis, log *slo
 	ctx, cancel := context.WithTimeout(ctx, cfg.ReplayStoreTimeout)
 	defer cancel()
 	if err := redis.Ping(ctx); err != nil {
-		log.Warn("the replay store does not answer: verified callbacks get 503 (and Plivo retries) until it does; check REPLAY_STORE", "err", err)
+		log.Warn("the replay store does not answer: verified callbacks get 503 until it does (Plivo retries a message URL; a voice URL goes to its fallback URL); check REPLAY_STORE", "err", err)
 		return
 	}
 	persistent, err := redis.Persistent(ctx)
@@ -209,6 +226,19 @@ func reportStore(ctx context.Context, cfg *Config, redis *replay.Redis, log *slo
 	if !persistent {
 		log.Warn(`Redis persistence is off (save "" and appendonly no): a Redis restart forgets every replay key, and a signature seen before it is accepted again after it; set appendonly yes (or a save schedule) on that Redis`)
 	}
+}
+
+// redact takes the password of the Redis URL u out of s.
+func redact(s, u string) string {
+	_, rest, _ := strings.Cut(u, "://")
+	at := strings.LastIndex(rest, "@")
+	if at < 0 {
+		return s
+	}
+	if _, password, ok := strings.Cut(rest[:at], ":"); ok && password != "" {
+		s = strings.ReplaceAll(s, password, "xxxxx")
+	}
+	return s
 }
 
 // storeName describes the replay store for the log, without its password.

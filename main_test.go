@@ -130,7 +130,9 @@ func TestConfigWarnings(t *testing.T) {
 		{"a nested route as the base", map[string]string{"PUBLIC_BASE_URL": "https://a.example/hooks/ivr/choice"}, "ends in the route /ivr/choice: every callback will be refused, since the server adds each route's path to the base; set PUBLIC_BASE_URL=https://a.example/hooks"},
 		{"a prefix", map[string]string{"PUBLIC_BASE_URL": "https://a.example/hooks/"}, ""},
 		{"a real token", map[string]string{"PLIVO_AUTH_TOKEN": "MzQ5ZTU1YjEtNmIyZC00NDU3LWE2"}, ""},
-		{"GIN_MODE=development", map[string]string{"GIN_MODE": "development"}, ""},
+		{"GIN_MODE=test", map[string]string{"GIN_MODE": "test"}, ""},
+		{"every IPv4 address trusted", map[string]string{"TRUSTED_PROXIES": "10.0.0.1,0.0.0.0/0"}, "TRUSTED_PROXIES holds 0.0.0.0/0 or ::/0"},
+		{"every IPv6 address trusted", map[string]string{"TRUSTED_PROXIES": "::/0"}, "set your proxy's own address or CIDR"},
 		{"GIN_MODE=debug", map[string]string{"GIN_MODE": "debug"}, ""},
 	}
 	for _, tt := range tests {
@@ -146,36 +148,57 @@ func TestConfigWarnings(t *testing.T) {
 	}
 }
 
-// TestGinModeWords: the built server, with GIN_MODE=development in its
-// environment (the word the README uses), starts; with a word Gin does not
-// know, it exits 1 with one line naming GIN_MODE, not Gin's panic.
+// TestGinModeWords: the built server takes Gin's mode words, from the
+// environment or from .env, and refuses another word in .env naming
+// GIN_MODE and the words; in the environment, Gin itself panics on one in
+// its init, before main, as the README says.
 func TestGinModeWords(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := serverBinary(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin)
-	cmd.Dir, cmd.Env = t.TempDir(), []string{"PORT=0", "GIN_MODE=development"}
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = cmd.Stdout
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var head []string
-	addr := scanAddr(bufio.NewScanner(stdout), func(l string) { head = append(head, l) })
-	cmd.Process.Signal(syscall.SIGTERM)
-	cmd.Wait()
-	if addr == "" {
-		t.Errorf("GIN_MODE=development: the server did not start:\n%s", strings.Join(head, "\n"))
-	}
+	checkGinModes(t, serverBinary(t))
+}
 
-	cmd = exec.CommandContext(ctx, bin)
-	cmd.Dir, cmd.Env = t.TempDir(), []string{"PORT=0", "GIN_MODE=production"}
-	out, err := cmd.CombinedOutput()
-	if code := cmd.ProcessState.ExitCode(); code != 1 || strings.Contains(string(out), "panic") || !strings.Contains(string(out), `GIN_MODE="production": set release`) {
-		t.Errorf("GIN_MODE=production: exit %d (%v), output:\n%s", code, err, out)
+// checkGinModes runs the server binary bin with each GIN_MODE, in the
+// environment and in .env.
+func checkGinModes(t *testing.T, bin string) {
+	tests := []struct {
+		name, environ, dotenv string
+		exit                  int    // 0: it starts and is stopped
+		want                  string // in its output
+	}{
+		{"debug in the environment", "GIN_MODE=debug", "", 0, "release=false"},
+		{"empty in the environment", "GIN_MODE=", "", 0, "release=false"},
+		{"release in the environment", "GIN_MODE=release", "PLIVO_AUTH_TOKEN=t\n", 0, "release=true"},
+		{"release in .env", "", "GIN_MODE=release\nPLIVO_AUTH_TOKEN=t\n", 0, "release=true"},
+		{"test in .env", "", "GIN_MODE=test\n", 0, "release=false"},
+		{"a wrong word in .env", "", "GIN_MODE=development\n", 1, `GIN_MODE="development": set release in production, or debug or test (Gin's words)`},
+		{"a wrong word in the environment", "GIN_MODE=development", "", 2, "panic: gin mode unknown: development (available mode: debug release test)"},
+	}
+	for _, tt := range tests {
+		dir := t.TempDir()
+		if tt.dotenv != "" {
+			os.WriteFile(filepath.Join(dir, ".env"), []byte(tt.dotenv), 0o600)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		cmd := exec.CommandContext(ctx, bin)
+		cmd.Dir, cmd.Env = dir, []string{"PORT=0", tt.environ}
+		stdout, _ := cmd.StdoutPipe()
+		cmd.Stderr = cmd.Stdout
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var head []string
+		addr := scanAddr(bufio.NewScanner(stdout), func(l string) { head = append(head, l) })
+		if addr != "" {
+			cmd.Process.Signal(syscall.SIGTERM)
+		}
+		cmd.Wait()
+		cancel()
+		out := strings.Join(head, "\n")
+		if code := cmd.ProcessState.ExitCode(); code != tt.exit || (addr != "") != (tt.exit == 0) || !strings.Contains(out, tt.want) {
+			t.Errorf("%s: exit %d, listening %q; want exit %d and %q in:\n%s", tt.name, code, addr, tt.exit, tt.want, out)
+		}
 	}
 }
 
@@ -188,6 +211,38 @@ func TestDotEnv(t *testing.T) {
 	}
 	if cfg.AuthTokens[0] != "from-file" || cfg.Port != "9100" {
 		t.Errorf("token %q port %q: the file fills gaps, the environment wins", cfg.AuthTokens, cfg.Port)
+	}
+}
+
+// TestMalformedDotEnv: a .env that cannot be read stops the server (and
+// -healthcheck) with the file, the line and what is wrong, never a value;
+// one saved with a byte-order mark, as Notepad does, is read as written.
+func TestMalformedDotEnv(t *testing.T) {
+	const secret = "dotenv-secret-0123456789"
+	tests := []struct{ name, data, want string }{
+		{"an unclosed quote", "GIN_MODE=release\nPLIVO_AUTH_TOKEN=\"" + secret + "\nREPLAY_STORE=redis://r:6379/0\n", `.env line 2: PLIVO_AUTH_TOKEN: the value opens a " quote`},
+		{"a dash in a name", "GIN_MODE=release\nPLIVO-AUTH-TOKEN=" + secret + "\n", `.env line 2: the name holds '-'`},
+		{"a stray quote", "PLIVO_AUTH_TOKEN='" + secret + "'x\n", ".env line 1: PLIVO_AUTH_TOKEN: text after the closing ' quote"},
+	}
+	for _, tt := range tests {
+		inCleanDir(t)
+		os.WriteFile(".env", []byte(tt.data), 0o600)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // were the file ignored, the server would run
+		err := run(ctx, env(map[string]string{"PORT": "0"}), io.Discard)
+		cancel()
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), secret) {
+			t.Errorf("%s: run = %v; want a refusal saying %q, without the value", tt.name, err, tt.want)
+		}
+		var errs strings.Builder
+		if code := checkHealth(env(nil), ".env", &errs); code != 1 || !strings.Contains(errs.String(), tt.want) {
+			t.Errorf("%s: -healthcheck exit %d, %q", tt.name, code, errs.String())
+		}
+	}
+	path := filepath.Join(t.TempDir(), ".env")
+	os.WriteFile(path, []byte("\uFEFFGIN_MODE=release\r\nPLIVO_AUTH_TOKEN="+secret+"\r\n"), 0o600)
+	cfg, err := loadConfig(env(nil), path)
+	if err != nil || !cfg.Release || cfg.AuthTokens[0] != secret {
+		t.Errorf("a .env with a BOM and CRLF: %v, %+v", err, cfg)
 	}
 }
 

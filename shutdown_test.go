@@ -40,12 +40,12 @@ func TestMain(m *testing.M) {
 func serverBinary(t *testing.T) string {
 	t.Helper()
 	built.once.Do(func() {
-		dir, err := os.MkdirTemp("", "answerurl-test")
+		dir, err := os.MkdirTemp("", "server-test")
 		if err != nil {
 			built.err = err
 			return
 		}
-		built.bin = filepath.Join(dir, "answerurl")
+		built.bin = filepath.Join(dir, "server")
 		build := exec.Command("go", "build", "-o", built.bin, ".") // go test puts its own go first on the PATH
 		built.out, built.err = build.CombinedOutput()
 	})

@@ -49,11 +49,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, dir str
 	fs := flag.NewFlagSet("callsim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	c := callsim.Call{Transcript: stdout}
-	var token, digits string
+	var tokenFlags tokensource.Flags
+	var digits string
 	fs.StringVar(&c.AnswerURL, "answer", "", "the answer URL (required), such as http://localhost:8080/ivr/")
 	fs.StringVar(&c.HangupURL, "hangup", "", "the hangup URL, told when the call ends; optional")
 	fs.StringVar(&c.AnswerMethod, "method", "POST", "the answer URL's method: GET or POST")
-	fs.StringVar(&token, "token", "", "the auth token to sign with; default: PLIVO_AUTH_TOKEN, then .env, then the development server's .dev-token")
+	tokenFlags.Register(fs, "PLIVO_AUTH_TOKEN (then the development server's .dev-token)")
 	fs.StringVar(&digits, "digits", "", "the caller's input for successive GetInputs, comma-separated; an empty entry is no input (1,,2)")
 	fs.StringVar(&c.From, "from", "14155550100", "the caller's number")
 	fs.StringVar(&c.To, "to", "14155550111", "your Plivo number, called")
@@ -67,7 +68,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, dir str
 	}
 	var source string
 	var err error
-	if c.Token, source, err = tokensource.Find(token, "PLIVO_AUTH_TOKEN", getenv, dir); err != nil {
+	if c.Token, source, err = tokenFlags.Find("PLIVO_AUTH_TOKEN", getenv, dir, stderr); err != nil {
 		fmt.Fprintln(stderr, "callsim:", err)
 		return 2
 	}

@@ -57,6 +57,7 @@ var kinds = map[string]struct {
 type options struct {
 	kind, target, signedURL string
 	method, query, nonce    string
+	tokenFlags              tokensource.Flags
 	token, mainToken        string
 	tokenSource             string // where token came from, said before the request is sent
 	json, showHeaders       bool
@@ -153,7 +154,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 		return o, errors.New("-json needs -method POST: a GET has no body")
 	}
 	var err error
-	if o.token, o.tokenSource, err = tokensource.Find(o.token, k.tokenEnv, getenv, "."); err != nil {
+	if o.token, o.tokenSource, err = o.tokenFlags.Find(k.tokenEnv, getenv, ".", stderr); err != nil {
 		return o, err
 	}
 	if o.nonce == "" {
@@ -167,7 +168,7 @@ func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("webhook-send", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	fs.StringVar(&o.token, "token", "", "secret to sign with (default: the KIND's variable, PLIVO_AUTH_TOKEN, TWILIO_AUTH_TOKEN or SIGNALWIRE_SIGNING_KEY, from the environment or .env)")
+	o.tokenFlags.Register(fs, "the KIND's variable (PLIVO_AUTH_TOKEN, TWILIO_AUTH_TOKEN or SIGNALWIRE_SIGNING_KEY)")
 	fs.StringVar(&o.mainToken, "main-token", "", "also sign the main-account header (X-Plivo-Signature-Ma-*) with this token")
 	fs.StringVar(&o.method, "method", "POST", "GET or POST; a GET carries the parameters in its query string")
 	fs.BoolVar(&o.json, "json", false, "send a JSON body instead of a form")
@@ -245,7 +246,7 @@ func buildRequest(o options) (*http.Request, error) {
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
-	req.Header.Set("User-Agent", "answerurl-webhook-send")
+	req.Header.Set("User-Agent", "webhook-send")
 	setHeaders(req, o.headers)
 	if twilioLike {
 		err = signTwilioLike(req.Header, o, scheme, signed, signParams)

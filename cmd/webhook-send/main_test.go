@@ -140,3 +140,42 @@ func TestRequestShape(t *testing.T) {
 		t.Errorf("headers: %v", req.Header)
 	}
 }
+
+// TestTokenKeptSecret: -token-file signs without the secret on the command
+// line, -token is warned about, and a .env that cannot be read is refused
+// naming its line, with no piece of the secret in the tool's output.
+func TestTokenKeptSecret(t *testing.T) {
+	s := server(t, publicurl.PublicURL{TrustedProxies: publicurl.Loopback})
+	t.Chdir(t.TempDir())
+	os.WriteFile("token", []byte(token+"\n"), 0o600)
+	noEnv := func(string) string { return "" }
+	var out, errs bytes.Buffer
+	if code := run([]string{"speak", s.URL + "/speak/", "-token-file", "token"}, noEnv, &out, &errs); code != 0 || strings.Contains(errs.String(), "warning") {
+		t.Errorf("-token-file: exit %d, %s%s", code, &out, &errs)
+	}
+	errs.Reset()
+	if code := run([]string{"speak", s.URL + "/speak/", "-token", token}, noEnv, io.Discard, &errs); code != 0 || !strings.Contains(errs.String(), "warning: -token shows the secret") {
+		t.Errorf("-token: exit %d, %s", code, &errs)
+	}
+	for _, dotenv := range []string{
+		"A=1\nPLIVO_AUTH_TOKEN=\"" + token + "\nB=2\n",
+		"PLIVO_AUTH_TOKEN='" + token + "'x\n",
+		"PLIVO-AUTH-TOKEN=" + token + "\n",
+		"\uFEFF\uFEFFPLIVO_AUTH_TOKEN=" + token + "\n",
+	} {
+		os.WriteFile(".env", []byte(dotenv), 0o600)
+		out.Reset()
+		errs.Reset()
+		code := run([]string{"speak", s.URL + "/speak/"}, noEnv, &out, &errs)
+		all := out.String() + errs.String()
+		if code != 2 || !strings.Contains(all, ".env line ") {
+			t.Errorf("%q: exit %d, %s; want 2 and the line named", dotenv, code, all)
+		}
+		for i := 0; i+6 <= len(token); i++ {
+			if strings.Contains(all, token[i:i+6]) {
+				t.Errorf("%q: the output holds %q, a piece of the token: %s", dotenv, token[i:i+6], all)
+				break
+			}
+		}
+	}
+}

@@ -6,12 +6,14 @@ package tokensource
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/joho/godotenv"
+	"answerurl/internal/dotenv"
 )
 
 // DevTokenFile is where the development server (go run . with no token
@@ -29,9 +31,9 @@ func Find(flagValue, name string, getenv func(string) string, dir string) (token
 	if v := getenv(name); v != "" {
 		return first(v), name + " in the environment", nil
 	}
-	env, err := godotenv.Read(filepath.Join(dir, ".env"))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return "", "", fmt.Errorf("read .env: %w (fix it, or pass -token)", err)
+	env, err := dotenv.Read(filepath.Join(dir, ".env"))
+	if err != nil {
+		return "", "", fmt.Errorf("%w (fix it, or set %s in the environment)", err, name)
 	}
 	if v := env[name]; v != "" {
 		return first(v), name + " in .env", nil
@@ -50,4 +52,38 @@ func Find(flagValue, name string, getenv func(string) string, dir string) (token
 func first(list string) string {
 	t, _, _ := strings.Cut(list, ",")
 	return strings.TrimSpace(t)
+}
+
+// Flags are a tool's -token and -token-file flags. A token on the command
+// line is seen by anyone who can list processes (ps): -token-file, or the
+// environment, keeps it out of sight, and -token is warned about.
+type Flags struct {
+	token, file string
+}
+
+// Register defines -token and -token-file on fs; name is the variable the
+// secret comes from otherwise, for the flags' help.
+func (f *Flags) Register(fs *flag.FlagSet, name string) {
+	fs.StringVar(&f.file, "token-file", "", "file whose first line is the secret to sign with (default: "+name+" from the environment or .env)")
+	fs.StringVar(&f.token, "token", "", "the secret to sign with; shown to anyone who can list processes: prefer -token-file or "+name)
+}
+
+// Find returns the secret as [Find] does, from -token-file first, then
+// -token (warning on warn that ps shows it), then the other sources.
+func (f *Flags) Find(name string, getenv func(string) string, dir string, warn io.Writer) (token, source string, err error) {
+	if f.file != "" {
+		b, err := os.ReadFile(f.file)
+		line, _, _ := strings.Cut(string(b), "\n")
+		if t := first(line); err == nil && t != "" {
+			return t, "-token-file " + f.file, nil
+		}
+		if err == nil {
+			err = errors.New("its first line is empty")
+		}
+		return "", "", fmt.Errorf("-token-file: %w", err)
+	}
+	if f.token != "" {
+		fmt.Fprintln(warn, "warning: -token shows the secret to anyone who can list processes (ps); use -token-file, or set "+name)
+	}
+	return Find(f.token, name, getenv, dir)
 }
