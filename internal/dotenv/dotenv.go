@@ -2,18 +2,21 @@
 // development tools' secrets are read by it alike, with the same rules and
 // the same messages.
 //
-// A line is blank, a comment (# first), or NAME=value, optionally after
-// "export ". A name is ASCII letters, digits and _, not starting with a
-// digit. A value is taken as written, trimmed of spaces, up to a " #"
-// comment; in single quotes it is literal; in double quotes \n, \r, \t,
-// \" and \\ are escapes. Nothing is expanded ($VAR stays as written). A
-// value that opens a quote closes it on the same line. A UTF-8 byte-order
-// mark at the start of the file (Notepad writes one) is skipped, and CRLF
-// line ends are read as LF. Of two lines with one name, the later wins, as
-// when a shell sources the file.
+// The values are read by github.com/joho/godotenv, the loader most Go
+// projects use, so a .env means here what it means elsewhere. This package
+// adds what godotenv does not do: it checks every line first and refuses a
+// file that godotenv would misread or reject, naming the file, the line and
+// what is wrong, never a value (godotenv's own errors quote the rest of the
+// file, secrets included). A UTF-8 byte-order mark at the start (Notepad
+// writes one) is skipped, and CRLF line ends are read as LF.
 //
-// An error names the file, the line and what is wrong, never a value: a
-// .env holds secrets.
+// The lines accepted: blank, a comment (# first), or NAME=value, optionally
+// after "export ". A name is ASCII letters, digits and _, not starting with
+// a digit. A value is one line: unquoted up to a " #" comment, in single
+// quotes literal, in double quotes with \n, \" and \\ escapes. Unquoted and
+// double-quoted values expand $VAR and ${VAR}, as godotenv does: put a value
+// holding a $ in single quotes. Of two lines with one name, the later
+// wins, as when a shell sources the file.
 package dotenv
 
 import (
@@ -23,6 +26,8 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+
+	"github.com/joho/godotenv"
 )
 
 // Error is a line of a .env file that cannot be read.
@@ -55,42 +60,39 @@ func Read(path string) (map[string]string, error) {
 // Parse reads the contents of a .env file; file is how errors name it.
 func Parse(file string, data []byte) (map[string]string, error) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	vars := map[string]string{}
 	for i, line := range strings.Split(string(data), "\n") {
-		name, value, problem := parseLine(strings.TrimSuffix(line, "\r"))
-		if problem != "" {
+		if problem := checkLine(strings.TrimSuffix(line, "\r")); problem != "" {
 			return nil, &Error{File: file, Line: i + 1, Problem: problem}
 		}
-		if name != "" {
-			vars[name] = value
-		}
+	}
+	vars, err := godotenv.UnmarshalBytes(data)
+	if err != nil { // every line passed checkLine: a case it does not know
+		return nil, fmt.Errorf("%s cannot be read as NAME=value lines; check its quotes", file)
 	}
 	return vars, nil
 }
 
-// parseLine reads one line: a name and its value, no name for a blank or
-// comment line, or a problem.
-func parseLine(line string) (name, value, problem string) {
+// checkLine says what is wrong with one line of the file, or "".
+func checkLine(line string) (problem string) {
 	s := strings.TrimLeft(line, " \t")
 	if s == "" || s[0] == '#' {
-		return "", "", ""
+		return ""
 	}
 	if rest, ok := strings.CutPrefix(s, "export "); ok {
 		s = strings.TrimLeft(rest, " \t")
 	}
 	name, rest, ok := strings.Cut(s, "=")
 	if !ok {
-		return "", "", "no = on this line: write NAME=value, or start a comment with #"
+		return "no = on this line: write NAME=value, or start a comment with #"
 	}
 	name = strings.TrimRight(name, " \t")
 	if problem := checkName(name); problem != "" {
-		return "", "", problem
+		return problem
 	}
-	value, problem = parseValue(strings.TrimLeft(rest, " \t"))
-	if problem != "" {
-		return "", "", name + ": " + problem
+	if problem := checkValue(strings.TrimLeft(rest, " \t")); problem != "" {
+		return name + ": " + problem
 	}
-	return name, value, ""
+	return ""
 }
 
 // checkName says what is wrong with a variable's name, or "". It shows the
@@ -114,50 +116,23 @@ func checkName(name string) string {
 	return ""
 }
 
-// parseValue reads what follows the = of a line.
-func parseValue(s string) (value, problem string) {
-	if s == "" {
-		return "", ""
+// checkValue says what is wrong with what follows the = of a line, or "".
+// A quoted value closes on its line, with nothing but a comment after.
+func checkValue(s string) (problem string) {
+	if s == "" || s[0] != '\'' && s[0] != '"' {
+		return ""
 	}
 	quote := s[0]
-	if quote != '\'' && quote != '"' {
-		if i := strings.Index(s, " #"); i >= 0 {
-			s = s[:i]
-		} else if i := strings.Index(s, "\t#"); i >= 0 {
-			s = s[:i]
-		}
-		return strings.TrimRight(s, " \t"), ""
-	}
-	var b strings.Builder
 	for i := 1; i < len(s); i++ {
-		c := s[i]
 		switch {
-		case c == quote:
+		case s[i] == '\\' && quote == '"':
+			i++ // an escaped character, a quote among them
+		case s[i] == quote:
 			if after := strings.TrimLeft(s[i+1:], " \t"); after != "" && after[0] != '#' {
-				return "", fmt.Sprintf("text after the closing %c quote: quote the whole value, or start a comment with #", quote)
+				return fmt.Sprintf("text after the closing %c quote: quote the whole value, or start a comment with #", quote)
 			}
-			return b.String(), ""
-		case c == '\\' && quote == '"' && i+1 < len(s):
-			i++
-			b.WriteString(unescape(s[i]))
-		default:
-			b.WriteByte(c)
+			return ""
 		}
 	}
-	return "", fmt.Sprintf("the value opens a %c quote that does not close on this line: close it (a value is one line; write \\n for a line break in double quotes)", quote)
-}
-
-// unescape is what \c means in a double-quoted value.
-func unescape(c byte) string {
-	switch c {
-	case 'n':
-		return "\n"
-	case 'r':
-		return "\r"
-	case 't':
-		return "\t"
-	case '"', '\\':
-		return string(c)
-	}
-	return `\` + string(c)
+	return fmt.Sprintf("the value opens a %c quote that does not close on this line: close it (a value is one line; write \\n for a line break in double quotes)", quote)
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 )
 
-// TestParse: what each way of writing a value means.
+// TestParse: what each way of writing a value means, as godotenv reads it.
 func TestParse(t *testing.T) {
 	data := "\uFEFF# a comment\r\n" +
 		"PLAIN=a b  \r\n" +
@@ -24,15 +24,16 @@ func TestParse(t *testing.T) {
 		"INNER=it's \"fine\"\n" +
 		"TWICE=first\n" +
 		"TWICE=second\n" +
-		"URL=redis://u:p@h:1/0?a=b\n"
+		"URL=redis://u:p@h:1/0?a=b\n" +
+		"EXPANDED=${PLAIN}!\n"
 	got, err := Parse(".env", []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
 		"PLAIN": "a b", "EXPORTED": "x", "COMMENTED": "c", "HASH": "a#b", "SINGLE": `$HOME \n # kept`,
-		"DOUBLE": "line\nbreak \"q\" \\ \\$x", "EMPTY": "", "EMPTY_QUOTES": "", "INNER": `it's "fine"`, "TWICE": "second",
-		"URL": "redis://u:p@h:1/0?a=b",
+		"DOUBLE": "line\nbreak \"q\" \\ $x", "EMPTY": "", "EMPTY_QUOTES": "", "INNER": `it's "fine"`, "TWICE": "second",
+		"URL": "redis://u:p@h:1/0?a=b", "EXPANDED": "a b!",
 	}
 	if !maps.Equal(got, want) {
 		t.Errorf("Parse:\n got %q\nwant %q", got, want)
