@@ -1,4 +1,8 @@
-package replay
+// Package redisstore is the replay guard's store shared by several
+// replicas, on Redis or Valkey. It is a package of its own so that what
+// only needs the guard (the handlers, the memory store) does not link a
+// Redis client.
+package redisstore
 
 import (
 	"context"
@@ -7,70 +11,84 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"answerurl/replay"
 )
 
-// Redis is a Store shared by several replicas, on Redis or Valkey. Every
+// Store is a [replay.Store] shared by several replicas, on Redis or Valkey. Every
 // step is one atomic Lua script, so there is no read-then-write race between
 // replicas: a claim looks every key up and either joins the record found or
 // creates one; an answer is stored only while its record is still in
-// flight; a release frees only what its record still holds. A replica that
+// flight; abandoning frees only what its record still holds. A replica that
 // dies mid-request leaves a record and callback keys that expire with their
 // lease; answers and signatures expire with their window, so Redis holds at
 // most one window of traffic.
 //
 // It needs one Redis primary (not a cluster: the scripts touch a record key
 // they derive).
-type Redis struct {
-	client *redis.Client
+type Store struct {
+	client *redis.Client // the guard's connections
+	probe  *redis.Client // one connection of its own for Ping: a readiness check never waits for, or takes, the guard's
 	prefix string
 }
 
-// ErrRedisAuth means Redis refused the user or password of REPLAY_STORE.
-var ErrRedisAuth = errors.New("Redis refused the user or password: check REPLAY_STORE (redis://user:password@host:6379/0)")
+// ErrAuth means Redis refused the user or password of REPLAY_STORE. It
+// wraps [replay.ErrCredentials].
+var ErrAuth = fmt.Errorf("%w: Redis refused the user or password: check REPLAY_STORE (redis://user:password@host:6379/0)", replay.ErrCredentials)
 
-// NewRedis connects lazily to the Redis at rawURL (redis://[user:password@]host:port/db,
+// PoolSize is how many connections the guard keeps to Redis.
+const PoolSize = 64
+
+// New connects lazily to the Redis at rawURL (redis://[user:password@]host:port/db,
 // or rediss:// for TLS); it does not fail when Redis is down, so a server can
 // start before its store. Every call is bounded by timeout.
-func NewRedis(rawURL, keyPrefix string, timeout time.Duration) (*Redis, error) {
+func New(rawURL, keyPrefix string, timeout time.Duration) (*Store, error) {
+	return newStore(rawURL, keyPrefix, timeout, PoolSize)
+}
+
+// newStore is New with poolSize connections for the guard.
+func newStore(rawURL, keyPrefix string, timeout time.Duration, poolSize int) (*Store, error) {
 	opts, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("REPLAY_STORE: %v (want redis://host:6379/0 or rediss://…)", err)
 	}
 	opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout, opts.PoolTimeout = timeout, timeout, timeout, timeout
 	opts.MaxRetries = -1 // fail fast: the guard answers 503 and the provider retries
-	opts.PoolSize = 64
-	return &Redis{client: redis.NewClient(opts), prefix: keyPrefix}, nil
+	probe := *opts
+	opts.PoolSize = poolSize
+	probe.PoolSize, probe.MaxIdleConns = 1, 1
+	return &Store{client: redis.NewClient(opts), probe: redis.NewClient(&probe), prefix: keyPrefix}, nil
 }
 
 // Close closes the connections.
-func (r *Redis) Close() error { return r.client.Close() }
+func (r *Store) Close() error { return errors.Join(r.client.Close(), r.probe.Close()) }
 
 // Ping reports whether Redis answers, for a readiness check: nil, an error
-// wrapping ErrRedisAuth when it refuses the credentials, or one that says
-// it is unreachable.
-func (r *Redis) Ping(ctx context.Context) error { return classify(r.client.Ping(ctx).Err()) }
+// wrapping ErrAuth when it refuses the credentials, or one that says it is
+// unreachable. It uses a connection of its own, never one of the guard's.
+func (r *Store) Ping(ctx context.Context) error { return classify(r.probe.Ping(ctx).Err()) }
 
 // classify tells a refused password from an unreachable server.
 func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	if msg := err.Error(); strings.HasPrefix(msg, "WRONGPASS") || strings.HasPrefix(msg, "NOAUTH") ||
-		strings.Contains(msg, "invalid password") || strings.Contains(msg, "invalid username-password") {
-		return fmt.Errorf("%w (%v)", ErrRedisAuth, err)
+	if redis.IsAuthError(err) {
+		return fmt.Errorf("%w (%v)", ErrAuth, err)
 	}
 	return fmt.Errorf("unreachable: %w", err)
 }
 
-// LogRedisTo sends the lines the Redis client library logs on its own (about
+// LogTo sends the lines the Redis client library logs on its own (about
 // its connection pool) to log at debug level, instead of to standard error
 // unformatted. It changes the library's one global logger.
-func LogRedisTo(log *slog.Logger) { redis.SetLogger(redisLogger{log}) }
+func LogTo(log *slog.Logger) { redis.SetLogger(redisLogger{log}) }
 
 type redisLogger struct{ log *slog.Logger }
 
@@ -80,9 +98,9 @@ func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
 }
 
 // Layout: each key holds the ID of its record; the record, under
-// prefix + "record:" + ID, holds "F" while in flight, and "A" + status + " " +
-// content type + "\n" + body once answered. A signature whose key outlives
-// its record (released, or its lease ran out) is spent.
+// prefix + "record:" + ID, holds "F" while in flight, and what encode
+// makes once answered. A signature whose key outlives its record
+// (abandoned, or its lease ran out) is spent.
 //
 // The scripts touch each request's record key, which they are not passed
 // in KEYS: that is fine on one Redis primary, not on a cluster.
@@ -120,10 +138,10 @@ for i = 2, #KEYS do
 end
 return 1`)
 
-// releaseScript: KEYS are the record, then the callback keys; ARGV the
+// abandonScript: KEYS are the record, then the callback keys; ARGV the
 // record's ID. It deletes the record, if still in flight, and the callback
 // keys that point to it.
-var releaseScript = redis.NewScript(`
+var abandonScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == 'F' then
   redis.call('DEL', KEYS[1])
   for i = 2, #KEYS do
@@ -134,7 +152,7 @@ return 1`)
 
 // prefixed is the Redis names of keys, after the record's own name when
 // record is set.
-func (r *Redis) prefixed(record string, keys ...string) []string {
+func (r *Store) prefixed(record string, keys ...string) []string {
 	var out []string
 	if record != "" {
 		out = append(out, r.prefix+"record:"+record)
@@ -145,62 +163,73 @@ func (r *Redis) prefixed(record string, keys ...string) []string {
 	return out
 }
 
-// Claim implements Store.
-func (r *Redis) Claim(ctx context.Context, keys Keys, lease, window time.Duration) (Claim, error) {
+// Claim implements replay.Store.
+func (r *Store) Claim(ctx context.Context, keys replay.Keys, lease, window time.Duration) (replay.Claim, error) {
 	names := r.prefixed("", append([]string{keys.Signed}, keys.Callback...)...)
 	res, err := claimScript.Run(ctx, r.client, names, newRecordID(), lease.Milliseconds(), window.Milliseconds(), r.prefix+"record:").StringSlice()
 	if err != nil {
-		return Claim{}, fmt.Errorf("redis claim: %w", classify(err))
+		return replay.Claim{}, fmt.Errorf("redis claim: %w", classify(err))
 	}
 	if len(res) != 2 {
-		return Claim{}, errors.New("redis claim: unexpected reply")
+		return replay.Claim{}, errors.New("redis claim: unexpected reply")
 	}
 	switch id, v := res[0], res[1]; {
 	case v == "+":
-		return Claim{State: Claimed, Record: id, Keys: keys}, nil
+		return replay.Claim{State: replay.Claimed, RecordID: id, Keys: keys}, nil
 	case v == "":
-		return Claim{State: Spent, Keys: keys}, nil
+		return replay.Claim{State: replay.Spent, Keys: keys}, nil
 	case v == "F":
-		return Claim{State: InFlight, Keys: keys}, nil
+		return replay.Claim{State: replay.InFlight, Keys: keys}, nil
 	default:
 		a, err := decode(v)
-		return Claim{State: Answered, Answer: a, Keys: keys}, err
+		return replay.Claim{State: replay.Answered, Answer: a, Keys: keys}, err
 	}
 }
 
-// Complete implements Store.
-func (r *Redis) Complete(ctx context.Context, c Claim, a Answer, window time.Duration) error {
-	names := r.prefixed(c.Record, append([]string{c.Keys.Signed}, c.Keys.Callback...)...)
-	stored, err := completeScript.Run(ctx, r.client, names, c.Record, encode(a), window.Milliseconds()).Int()
+// Complete implements replay.Store.
+func (r *Store) Complete(ctx context.Context, c replay.Claim, a replay.Answer, window time.Duration) error {
+	names := r.prefixed(c.RecordID, append([]string{c.Keys.Signed}, c.Keys.Callback...)...)
+	stored, err := completeScript.Run(ctx, r.client, names, c.RecordID, encode(a), window.Milliseconds()).Int()
 	switch {
 	case err != nil:
 		return fmt.Errorf("redis complete: %w", classify(err))
 	case stored == 0:
-		return ErrLost
+		return replay.ErrLost
 	}
 	return nil
 }
 
-// Release implements Store.
-func (r *Redis) Release(ctx context.Context, c Claim) error {
-	if err := releaseScript.Run(ctx, r.client, r.prefixed(c.Record, c.Keys.Callback...), c.Record).Err(); err != nil {
-		return fmt.Errorf("redis release: %w", classify(err))
+// Abandon implements replay.Store.
+func (r *Store) Abandon(ctx context.Context, c replay.Claim) error {
+	if err := abandonScript.Run(ctx, r.client, r.prefixed(c.RecordID, c.Keys.Callback...), c.RecordID).Err(); err != nil {
+		return fmt.Errorf("redis abandon: %w", classify(err))
 	}
 	return nil
 }
 
-func encode(a Answer) string {
-	return "A" + strconv.Itoa(a.Status) + " " + a.ContentType + "\n" + string(a.Body)
+// encode is an answer as a record holds it: "B", the status, a space, the
+// content type, a newline, the callback it answered (query-escaped, so
+// without a newline), a newline, then the body. Records of the previous
+// format ("A", without the callback) are still read, for a rolling upgrade.
+func encode(a replay.Answer) string {
+	return "B" + strconv.Itoa(a.Status) + " " + a.ContentType + "\n" + url.QueryEscape(a.Callback) + "\n" + string(a.Body)
 }
 
-func decode(v string) (Answer, error) {
+func decode(v string) (replay.Answer, error) {
+	errValue := errors.New("redis: unexpected value under a replay record")
+	format, v := v[:min(len(v), 1)], v[min(len(v), 1):]
 	head, body, ok := strings.Cut(v, "\n")
-	status, ctype, ok2 := strings.Cut(strings.TrimPrefix(head, "A"), " ")
-	code, err := strconv.Atoi(status)
-	if !strings.HasPrefix(v, "A") || !ok || !ok2 || err != nil {
-		return Answer{}, errors.New("redis: unexpected value under a replay record")
+	var escaped string
+	if format == "B" && ok {
+		escaped, body, ok = strings.Cut(body, "\n")
 	}
-	return Answer{Status: code, ContentType: ctype, Body: []byte(body)}, nil
+	status, ctype, ok2 := strings.Cut(head, " ")
+	code, err := strconv.Atoi(status)
+	callback, err2 := url.QueryUnescape(escaped)
+	if (format != "A" && format != "B") || !ok || !ok2 || err != nil || err2 != nil {
+		return replay.Answer{}, errValue
+	}
+	return replay.Answer{Status: code, ContentType: ctype, Body: []byte(body), Callback: callback}, nil
 }
 
 // newRecordID is a random record identifier, unique across replicas.
