@@ -26,7 +26,7 @@ type TwilioMessage struct {
 // bodySHA256).
 func parseTwilioMessage(c *gin.Context) (TwilioMessage, error) {
 	cb := CallbackFrom(c)
-	if c.ContentType() == "application/json" {
+	if mediaType(c.GetHeader("Content-Type")) == "application/json" { // as verify.go read it
 		var msg TwilioMessage
 		if err := json.Unmarshal(cb.Request.Body, &msg); err != nil {
 			return msg, fmt.Errorf("JSON body: From, To, Body and MessageSid must be strings")
