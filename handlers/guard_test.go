@@ -18,6 +18,7 @@ import (
 	"answerurl/replay"
 	"answerurl/replay/redisstore"
 	"answerurl/security"
+	"answerurl/xmlresp"
 )
 
 // noStateStore is a Store whose claims return no state and no error, as a
@@ -192,5 +193,27 @@ func TestReadyzCostsOneProbePerInterval(t *testing.T) {
 	}
 	if n := strings.Count(g.logs.String(), "not ready: replay store"); n != 1 {
 		t.Errorf("a store down logged %d times, want once", n)
+	}
+}
+
+// TestStaticAnswersChecked: a document rendered at start that cannot be
+// rendered, or that the replay guard could not keep (every answer would be
+// a 500), stops NewRouter with an error naming the setting.
+func TestStaticAnswersChecked(t *testing.T) {
+	long := strings.Repeat("a", maxAnswerBytes)
+	for name, tt := range map[string]struct {
+		change func(*Options)
+		want   string
+	}{
+		"SPEAK_TEXT over the guard's bound": {func(o *Options) { o.Speak.Text = long }, "SPEAK_TEXT"},
+		"SPEAK_TEXT unrenderable":           {func(o *Options) { o.Speak.Text = "a\x00b" }, "SPEAK_TEXT"},
+		"SMS_REPLY_TEXT unrenderable":       {func(o *Options) { o.SMSReply = "a\x00b" }, "SMS_REPLY_TEXT"},
+		"SMS_REPLY_TEXT with Twilio on":     {func(o *Options) { o.SMSReply, o.TwilioAuthTokens = "a\x00b", []string{"tw"} }, "SMS_REPLY_TEXT"},
+	} {
+		o := Options{Plivo: security.PlivoTokens{AuthTokens: []string{token}}, Speak: xmlresp.Speak{Text: "Hello"}}
+		tt.change(&o)
+		if _, err := NewRouter(o); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: NewRouter = %v, want an error naming %s", name, err, tt.want)
+		}
 	}
 }

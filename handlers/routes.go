@@ -5,9 +5,12 @@
 // To find your way: routes.go lists every route; plivo.go, callflow.go,
 // voicemail.go and twilio.go hold the handlers; verify.go checks signatures
 // (with the security package) and guard.go stops replays (with the replay
-// package). A handler is built by a function that takes what it needs and
-// returns a gin.HandlerFunc; none reads a global. Handlers run only after
-// their request was verified, and read it with [CallbackFrom].
+// package). A handler is made by a function that takes what it needs and
+// returns a gin.HandlerFunc (and an error, when it renders a document or
+// checks a setting at start); none reads a global. Handlers run only after
+// their request was verified, and read it with [CallbackFrom]. Package
+// handlertest builds this router for your tests, and signs requests as
+// Plivo does.
 package handlers
 
 import (
@@ -103,10 +106,13 @@ func NewRouter(o Options) (*Router, error) {
 	r.Voice(PathHangup, Hangup(o.Log), ByParams("CallUUID")) // a retry has a fresh nonce: name the call
 
 	// Twilio and SignalWire (twilio.go), each when its secret is set.
-	r.TwiML("/twilio/voice", r.twilio, made(TwiMLSay(o.Speak)))
-	r.TwiML("/twilio/sms", r.twilio, made(TwilioSMS(o.SMSReply, o.Log)))
-	r.TwiML("/signalwire/voice", r.signalWire, made(TwiMLSay(o.Speak)))
-	r.TwiML("/signalwire/sms", r.signalWire, made(TwilioSMS(o.SMSReply, o.Log)))
+	if r.twilio != nil || r.signalWire != nil {
+		say, sms := made(TwiMLSay(o.Speak)), made(TwilioSMS(o.SMSReply, o.Log))
+		r.TwiML("/twilio/voice", r.twilio, say)
+		r.TwiML("/twilio/sms", r.twilio, sms)
+		r.TwiML("/signalwire/voice", r.signalWire, say)
+		r.TwiML("/signalwire/sms", r.signalWire, sms)
+	}
 
 	// For your load balancer, with nothing to protect (engine.go).
 	r.Unverified("/healthz", Healthz())
