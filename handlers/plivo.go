@@ -14,8 +14,9 @@ import (
 )
 
 // The handlers of Plivo's answer URL and message URLs. Each is registered in
-// routes.go, with the keys that name its callbacks for the replay guard:
-// /receive_sms/ by MessageUUID, /message_status/ by MessageUUID and Status.
+// routes.go, with what names one of its callbacks for the replay guard:
+// /receive_sms/ its MessageUUID, /message_status/ its MessageUUID and Status
+// together, /speak/ its signature.
 
 // XMLContentType is the content type of every XML answer.
 const XMLContentType = "application/xml; charset=utf-8"

@@ -139,8 +139,9 @@ type Router struct {
 
 // Route is one route of a Router, as [Router.Routes] lists it.
 type Route struct {
-	// Path is the path as added, without its trailing slash; the route
-	// answers both spellings.
+	// Path is the path as added: for a verified route without its
+	// trailing slash, since it answers both spellings; for an Unverified
+	// one as given, the only spelling it answers.
 	Path string
 	// Verifier names what verifies it: "plivo-v3", "plivo-v2", "twilio",
 	// "signalwire", or "" for a route added with Unverified.

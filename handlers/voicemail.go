@@ -22,9 +22,9 @@ const defaultVoicemailThanks = "Thanks, your message was recorded. Goodbye."
 // https://www.plivo.com/docs/voice/xml/record
 //
 // It is the model of a route with a setting of its own: NewRouter reads the
-// setting with Options.Setting and passes it here, and the constructor
-// checks it, so that a bad value stops the server at start with a message
-// that names the variable.
+// setting with Options.Setting and passes it here, and this maker checks
+// it, so that a bad value stops the server at start with a message that
+// names the variable.
 func IVRVoicemail(thanks string, log *slog.Logger) (gin.HandlerFunc, error) {
 	if thanks == "" {
 		thanks = defaultVoicemailThanks
