@@ -80,10 +80,6 @@ func NewRouter(o Options) (*Router, error) {
 	if err != nil {
 		return nil, err
 	}
-	setting := func(name string) string { return "" }
-	if o.Setting != nil {
-		setting = o.Setting
-	}
 	var errs []error // each once: the same setting may feed several makers
 	made := func(h gin.HandlerFunc, err error) gin.HandlerFunc {
 		if err != nil && !slices.ContainsFunc(errs, func(e error) bool { return e.Error() == err.Error() }) {
@@ -102,7 +98,7 @@ func NewRouter(o Options) (*Router, error) {
 	// and Plivo sends one hangup per call.
 	r.Voice(PathIVR, IVRMenu(), BySignature)
 	r.Voice(PathIVRChoice, IVRChoice(o.IVRTransferNumber, o.Log), BySignature)
-	r.Voice(PathIVRVoicemail, made(IVRVoicemail(setting("VOICEMAIL_THANKS"), o.Log)), BySignature)
+	r.Voice(PathIVRVoicemail, made(IVRVoicemail(o.Setting, o.Log)), BySignature)
 	r.Voice(PathHangup, Hangup(o.Log), ByParams("CallUUID")) // a retry has a fresh nonce: name the call
 
 	// Twilio and SignalWire (twilio.go), each when its secret is set.
