@@ -179,8 +179,6 @@ func (c *Config) loadServer(getenv func(string) string) error {
 		u, err := publicurl.ParseBaseURL(s)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("PUBLIC_BASE_URL: %w", err))
-		} else if route, base := routeInBase(u); route != "" {
-			c.Warnings = append(c.Warnings, fmt.Sprintf("PUBLIC_BASE_URL ends in the route %s: every callback will be refused, since the server adds each route's path to the base; set PUBLIC_BASE_URL=%s", route, base))
 		}
 		c.PublicBaseURL = u
 	} else if c.Release {
@@ -213,16 +211,30 @@ func (c *Config) loadServer(getenv func(string) string) error {
 	return errors.Join(errs...)
 }
 
-// routeNames are the first path segments of the server's routes.
-var routeNames = []string{"speak", "receive_sms", "message_status", "hangup", "ivr", "twilio", "signalwire"}
+// routeInBase warns when PUBLIC_BASE_URL holds a route's path (a route's
+// full URL pasted as the base, such as https://abc.ngrok-free.app/speak/),
+// naming the base without it; routes are the router's. No base, no warning.
+func routeInBase(u *url.URL, routes []handlers.Route) string {
+	if u == nil {
+		return ""
+	}
+	if route, base := cutRoute(u, routes); route != "" {
+		return fmt.Sprintf("PUBLIC_BASE_URL ends in the route %s: every callback will be refused, since the server adds each route's path to the base; set PUBLIC_BASE_URL=%s", route, base)
+	}
+	return ""
+}
 
-// routeInBase finds a route's path in a base URL (a route's full URL pasted
-// as the base, such as https://abc.ngrok-free.app/speak/): it returns the
-// route's path and the base without it, or "" when there is none.
-func routeInBase(u *url.URL) (route, base string) {
+// cutRoute finds where a route's path starts in u's path, by the routes'
+// first segments: it returns the path from there and the base before it,
+// or "" when there is none.
+func cutRoute(u *url.URL, routes []handlers.Route) (route, base string) {
+	firsts := make([]string, 0, len(routes))
+	for _, r := range routes {
+		firsts = append(firsts, strings.Split(r.Path, "/")[1])
+	}
 	segments := strings.Split(u.Path, "/")
 	for i, s := range segments {
-		if slices.Contains(routeNames, s) {
+		if s != "" && slices.Contains(firsts, s) {
 			b := *u
 			b.Path = strings.Join(segments[:i], "/")
 			return "/" + strings.Join(segments[i:], "/"), strings.TrimSuffix(b.String(), "/")

@@ -25,6 +25,7 @@ import (
 	"answerurl/internal/tokensource"
 	"answerurl/publicurl"
 	"answerurl/replay"
+	"answerurl/replay/redisstore"
 	"answerurl/security"
 )
 
@@ -145,26 +146,19 @@ func writeDevToken(path, token string) error {
 
 // newServer builds the application's http.Server from its configuration,
 // and returns the Redis replay store when it uses one.
-func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, error) {
+func newServer(cfg *Config, log *slog.Logger) (*http.Server, *redisstore.Store, error) {
 	var guard *replay.Guard
-	var redis *replay.Redis
+	var redis *redisstore.Store
 	var ready func(context.Context) error
 	if cfg.ReplayWindow > 0 {
 		guard = &replay.Guard{Store: replay.NewMemory(cfg.ReplayMaxEntries), Window: cfg.ReplayWindow, Lease: cfg.ReplayLease}
 		if cfg.ReplayStore != "" {
-			r, err := replay.NewRedis(cfg.ReplayStore, cfg.ReplayKeyPrefix, cfg.ReplayStoreTimeout)
+			r, err := redisstore.New(cfg.ReplayStore, cfg.ReplayKeyPrefix, cfg.ReplayStoreTimeout)
 			if err != nil { // go-redis quotes parts of the URL: the password is taken out
 				return nil, nil, fmt.Errorf("REPLAY_STORE %s: %s", storeName(cfg), redact(err.Error(), cfg.ReplayStore))
 			}
-			replay.LogRedisTo(log)
-			guard.Store, redis = r, r
-			ready = func(ctx context.Context) error {
-				err := r.Ping(ctx)
-				if err != nil { // /readyz says only "unreachable"; the details are for the log
-					log.Warn("not ready: replay store", "err", err)
-				}
-				return err
-			}
+			redisstore.LogTo(log)
+			guard.Store, redis, ready = r, r, r.Ping // /readyz pings at most once a second, on a connection of its own
 		}
 	}
 	var tooLong []error // a route's own settings are bounded as the others are
@@ -186,6 +180,9 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, erro
 	if err = errors.Join(err, errors.Join(tooLong...)); err != nil {
 		return nil, nil, err
 	}
+	if w := routeInBase(cfg.PublicBaseURL, handler.Routes()); w != "" {
+		cfg.Warnings = append(cfg.Warnings, w)
+	}
 	return &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
@@ -203,7 +200,7 @@ func newServer(cfg *Config, log *slog.Logger) (*http.Server, *replay.Redis, erro
 // restarts, and warns when its Redis cannot be reached or keeps nothing on
 // disk: after a restart that forgets, a captured signature seen before it
 // is handled again.
-func reportStore(ctx context.Context, cfg *Config, redis *replay.Redis, log *slog.Logger) {
+func reportStore(ctx context.Context, cfg *Config, redis *redisstore.Store, log *slog.Logger) {
 	switch {
 	case cfg.ReplayWindow == 0:
 		log.Warn("REPLAY_WINDOW=0: the replay guard is off; a captured request can be replayed, and a retried message is handled twice")
@@ -294,7 +291,7 @@ func devBanner(w io.Writer, log *slog.Logger, cfg *Config, addr net.Addr) {
 	}
 	if cfg.LogFormat == "json" {
 		log.Info("development mode: PLIVO_AUTH_TOKEN is not set, so this run made one up; only requests signed with it are answered",
-			"token_file", devTokenFile, "try", "go run ./cmd/webhook-send speak "+target+"/speak/"+pathSuffix(signed, "/speak/"))
+			"token_file", devTokenFile, "try", "go run ./cmd/webhook-send speak "+target+handlers.PathSpeak+pathSuffix(signed, handlers.PathSpeak))
 		return
 	}
 	fmt.Fprintf(w, `
@@ -306,14 +303,14 @@ func devBanner(w io.Writer, log *slog.Logger, cfg *Config, addr net.Addr) {
 
   Send this server a signed voice callback, a menu choice and an SMS:
 
-    go run ./cmd/webhook-send speak %s/speak/%s
-    go run ./cmd/webhook-send speak %s/ivr/choice/%s -param Digits=1
-    go run ./cmd/webhook-send sms %s/receive_sms/%s
+    go run ./cmd/webhook-send speak %s%s%s
+    go run ./cmd/webhook-send speak %s%s%s -param Digits=1
+    go run ./cmd/webhook-send sms %s%s%s
 
   For real calls, set PLIVO_AUTH_TOKEN (and GIN_MODE=release in production).
 
-`, devTokenFile, cfg.GeneratedToken, target, pathSuffix(signed, "/speak/"), target, pathSuffix(signed, "/ivr/choice/"),
-		target, pathSuffix(signed, "/receive_sms/"))
+`, devTokenFile, cfg.GeneratedToken, target, handlers.PathSpeak, pathSuffix(signed, handlers.PathSpeak),
+		target, handlers.PathIVRChoice, pathSuffix(signed, handlers.PathIVRChoice), target, handlers.PathReceiveSMS, pathSuffix(signed, handlers.PathReceiveSMS))
 }
 
 func pathSuffix(signedFlag, path string) string {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -137,6 +138,9 @@ func TestConfigWarnings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		cfg, err := loadConfig(env(tt.env), "")
+		if err == nil {
+			_, _, err = newServer(cfg, slog.New(slog.DiscardHandler)) // warns of a route in PUBLIC_BASE_URL, from the router's routes
+		}
 		if err != nil {
 			t.Errorf("%s: %v", tt.name, err)
 			continue

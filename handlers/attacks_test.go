@@ -14,7 +14,7 @@ import (
 
 	"answerurl/internal/callback"
 	"answerurl/internal/redistest"
-	"answerurl/replay"
+	"answerurl/replay/redisstore"
 	"answerurl/security"
 )
 
@@ -23,7 +23,7 @@ func stores(t *testing.T, test func(t *testing.T, g *guardedRouter)) {
 	t.Run("memory", func(t *testing.T) { test(t, newGuarded(t, 1000)) })
 	t.Run("redis", func(t *testing.T) {
 		srv := redistest.Start(t)
-		store, err := replay.NewRedis(srv.URL(), "answerurl:", 500*time.Millisecond)
+		store, err := redisstore.New(srv.URL(), "answerurl:", 500*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}

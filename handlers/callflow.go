@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 
@@ -20,9 +21,6 @@ const (
 	ivrNotAnOption  = "Sorry, that is not an option."
 	ivrLeaveMessage = "Leave a message after the beep, then press the hash key."
 	ivrNoMessage    = "We did not get a message. Goodbye."
-	ivrMenuPath     = "/ivr/"
-	ivrChoicePath   = "/ivr/choice/"
-	ivrVoicemail    = "/ivr/voicemail/"
 	ivrMaxMessage   = 60 // seconds a voicemail may last
 	ivrInputTimeout = 10 // seconds GetInput waits for a digit
 )
@@ -36,7 +34,7 @@ const (
 func IVRMenu() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		answerXML(c, xmlresp.GetInput{
-			Action: siblingURL(c, ivrChoicePath), Method: "POST", InputType: "dtmf", NumDigits: 1,
+			Action: siblingURL(c, PathIVRChoice), Method: "POST", InputType: "dtmf", NumDigits: 1,
 			ExecutionTimeout: ivrInputTimeout, Prompt: []xmlresp.Verb{xmlresp.Speak{Text: ivrMenuPrompt}},
 		}, xmlresp.Speak{Text: ivrNoInput}, xmlresp.Hangup{})
 	}
@@ -51,7 +49,7 @@ func IVRChoice(transferNumber string, log *slog.Logger) gin.HandlerFunc {
 		form := CallbackFrom(c).Form
 		digits := form.Get("Digits")
 		log.Info("ivr choice", "call_uuid", form.Get("CallUUID"), "digits", digits)
-		backToMenu := xmlresp.Redirect{URL: siblingURL(c, ivrMenuPath), Method: "POST"}
+		backToMenu := xmlresp.Redirect{URL: siblingURL(c, PathIVR), Method: "POST"}
 		switch {
 		case digits == "1":
 			answerXML(c, xmlresp.Speak{Text: ivrMessage}, xmlresp.Hangup{})
@@ -61,7 +59,7 @@ func IVRChoice(transferNumber string, log *slog.Logger) gin.HandlerFunc {
 			answerXML(c, xmlresp.Speak{Text: ivrNobody}, backToMenu)
 		case digits == "3":
 			answerXML(c, xmlresp.Speak{Text: ivrLeaveMessage},
-				xmlresp.Record{Action: siblingURL(c, ivrVoicemail), Method: "POST", MaxLength: ivrMaxMessage, FinishOnKey: "#"},
+				xmlresp.Record{Action: siblingURL(c, PathIVRVoicemail), Method: "POST", MaxLength: ivrMaxMessage, FinishOnKey: "#"},
 				xmlresp.Speak{Text: ivrNoMessage}, xmlresp.Hangup{})
 		default:
 			answerXML(c, xmlresp.Speak{Text: ivrNotAnOption}, backToMenu)
@@ -79,12 +77,15 @@ func Hangup(log *slog.Logger) gin.HandlerFunc {
 	}
 }
 
-// answerXML renders verbs and answers them, or 500 if they cannot be
-// rendered (a bug: the values are the program's own).
+// answerXML renders verbs and answers them. A document that cannot be
+// rendered gets 500, its cause recorded with c.Error for the access line
+// (accessLog), which is then logged at error level; a document that does not
+// depend on the request is rendered by its maker at start instead, where
+// the same fault stops the server naming the setting.
 func answerXML(c *gin.Context, verbs ...xmlresp.Verb) {
 	doc, err := xmlresp.Render(verbs...)
 	if err != nil {
-		c.Error(err)
+		c.Error(fmt.Errorf("rendering the answer: %w", err))
 		abort(c, http.StatusInternalServerError, "internal error: the answer could not be built")
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -219,5 +220,39 @@ func TestIVRWrongToken(t *testing.T) {
 	}
 	if len(res.Said) != 0 || len(res.Requests) != 1 {
 		t.Errorf("said %q after %d requests; want nothing after one", res.Said, len(res.Requests))
+	}
+}
+
+// TestCallFlowPointsAtRoutes: every URL a document of the call flow names
+// (the menu's GetInput action, a Redirect back to the menu, the Record
+// action), for every key a caller may press, is a route of the router: an
+// action URL built from a path the table does not add would be a 404 in
+// the middle of a live call.
+func TestCallFlowPointsAtRoutes(t *testing.T) {
+	h, _ := testRouter(t, func(o *Options) { o.IVRTransferNumber = "14155550199" })
+	routes := map[string]bool{}
+	for _, r := range h.Routes() {
+		routes[r.Path] = true
+	}
+	urls := regexp.MustCompile(`(?:action="|<Redirect[^>]*>)([^"<]+)`)
+	pointed := map[string]bool{}
+	for _, digits := range []string{"", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "#", "*"} {
+		for _, path := range []string{PathIVR, PathIVRChoice} {
+			form := url.Values{"CallUUID": {"c0ffee"}, "Digits": {digits}}
+			w := call{method: "POST", target: "http://example.com" + path, contentType: "application/x-www-form-urlencoded",
+				body: form.Encode(), params: form}.do(t, h)
+			for _, m := range urls.FindAllStringSubmatch(w.Body.String(), -1) {
+				u, err := url.Parse(m[1])
+				if err != nil || u.Host != "example.com" || !routes[strings.TrimSuffix(u.Path, "/")] {
+					t.Errorf("%s with Digits=%q points at %q: not a route of the router", path, digits, m[1])
+				}
+				pointed[u.Path] = true
+			}
+		}
+	}
+	for _, p := range []string{PathIVR, PathIVRChoice, PathIVRVoicemail} {
+		if !pointed[p] {
+			t.Errorf("no document points at %s: the walk proves less than it says", p)
+		}
 	}
 }

@@ -3,9 +3,11 @@ package handlers
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,43 +22,69 @@ const HeaderDuplicate = "X-Replay-Duplicate"
 // maxAnswerBytes bounds an answer the guard keeps: Plivo XML is a few KiB.
 const maxAnswerBytes = 64 << 10
 
-// CallbackKeys names a callback by its parameters: a provider's retry of
-// it carries the same values under a fresh signature.
-type CallbackKeys func(form url.Values) []string
+// CallbackID says what names one callback of a route, so that a
+// provider's retry of it (the same callback under a fresh signature) is
+// answered once too: [BySignature], the signature alone, or [ByParams], the
+// values of the parameters it names, all of them together. A route has
+// exactly one.
+type CallbackID struct{ params []string }
 
-// ByParams names a callback by the values of the given parameters together,
-// such as ByParams("MessageUUID", "Status"); a callback that lacks one of
-// them is named by its signature alone.
-func ByParams(names ...string) CallbackKeys {
-	return func(form url.Values) []string {
-		values := make([]string, len(names))
-		for i, name := range names {
-			if values[i] = form.Get(name); values[i] == "" {
-				return nil
-			}
-		}
-		return []string{strings.Join(values, "\x00")}
+// BySignature names a callback by its signature alone: for a route whose
+// provider's retries carry nothing that names the callback, or that are
+// never retried (a voice answer URL goes to its fallback URL instead).
+var BySignature = CallbackID{}
+
+// ByParams names a callback by the values of all the given parameters
+// together: ByParams("MessageUUID", "Status") is one callback per message
+// and status, so a message's "delivered" is not answered with its "sent". A
+// request that lacks one of them is named by its signature alone. It panics
+// when given no name or an empty one, as a route with a bad path does.
+func ByParams(names ...string) CallbackID {
+	if len(names) == 0 || slices.Contains(names, "") {
+		panic(fmt.Sprintf("handlers.ByParams(%q): name every parameter that names a callback, or use BySignature", names))
 	}
+	return CallbackID{params: slices.Clone(names)}
+}
+
+// Params are the parameters that name a callback: none for BySignature.
+func (id CallbackID) Params() []string { return slices.Clone(id.params) }
+
+// String is "signature", or the parameters joined with " + ".
+func (id CallbackID) String() string {
+	if len(id.params) == 0 {
+		return "signature"
+	}
+	return strings.Join(id.params, " + ")
+}
+
+// value is the callback's name in form, or "" when one of the parameters
+// is missing (or when there are none).
+func (id CallbackID) value(form url.Values) string {
+	values := make([]string, len(id.params))
+	for i, name := range id.params {
+		if values[i] = form.Get(name); values[i] == "" {
+			return ""
+		}
+	}
+	return strings.Join(values, "\x00")
 }
 
 // once is the middleware that answers each callback of a route once, or
 // nothing when the server runs without a replay guard. A verified request
 // is named by the digest of what was signed (which holds the nonce, and is
 // the same however the signed string is cut into URL, body and nonce), and
-// by the route's callback keys, namespaced by the route's path (as add
-// registers it, whichever slash spelling it was given).
-func (r *Router) once(scheme, path string, keys []CallbackKeys) gin.HandlerFunc {
+// by its callback ID, namespaced by the signature scheme and by the route's
+// path (as add registers it, whichever slash spelling it was given).
+func (r *Router) once(namespace, path string, id CallbackID) gin.HandlerFunc {
 	if r.replay == nil {
 		return func(c *gin.Context) { c.Next() }
 	}
 	path = strings.TrimSuffix(path, "/")
 	return answerOnce(r.replay, r.log, func(cb *Callback) replay.Keys {
 		digest := cb.Signed.Digest()
-		k := replay.Keys{Signed: replay.Key(scheme, "signed", string(digest[:]))}
-		for _, named := range keys {
-			for _, v := range named(cb.Form) {
-				k.Callback = append(k.Callback, replay.Key(scheme, path, v))
-			}
+		k := replay.Keys{Signed: replay.Key(namespace, "signed", string(digest[:]))}
+		if v := id.value(cb.Form); v != "" {
+			k.Callback = []string{replay.Key(namespace, path, v)}
 		}
 		return k
 	})
@@ -68,8 +96,9 @@ func (r *Router) once(scheme, path string, keys []CallbackKeys) gin.HandlerFunc 
 //
 // A claim that finds nothing runs the handler with its answer held back; an
 // answer below 500 is stored, and only then sent (503 if it cannot be
-// stored); a 5xx or a panic releases the claim so that the provider's retry
-// is handled afresh. A request whose record was answered gets the stored
+// stored); a 5xx or a panic abandons the claim so that the provider's retry
+// is handled afresh. A duplicate answered from the store is logged under
+// the callback the stored answer answered (see accessLog). A request whose record was answered gets the stored
 // answer without the handler running; one whose record is in flight gets
 // 409 with Retry-After; one whose signature is spent gets 409. When the
 // store cannot be reached or is full, 503 with Retry-After: the handler
@@ -84,8 +113,11 @@ func answerOnce(g *replay.Guard, log *slog.Logger, keys func(*Callback) replay.K
 		case err != nil:
 			log.Error("replay store failed: refusing verified requests", "route", c.FullPath(), "error", err.Error())
 			retryLater(c, http.StatusServiceUnavailable, 5, "service unavailable: replay store unreachable, retry later")
+		case claim.State == replay.Claimed:
+			runClaimed(c, g, log, claim)
 		case claim.State == replay.Answered:
 			log.Info("duplicate request answered from the replay store", "route", c.FullPath(), "status", claim.Answer.Status)
+			c.Set(answeredKey, claim.Answer.Callback)
 			c.Header(HeaderDuplicate, "1")
 			c.Data(claim.Answer.Status, claim.Answer.ContentType, claim.Answer.Body)
 			c.Abort()
@@ -95,43 +127,45 @@ func answerOnce(g *replay.Guard, log *slog.Logger, keys func(*Callback) replay.K
 		case claim.State == replay.Spent:
 			log.Warn("replayed signature refused: its first request was not answered", "route", c.FullPath())
 			abort(c, http.StatusConflict, "conflict: this signature was already used")
-		default:
-			runClaimed(c, g, log, claim)
+		default: // a Store that returned no state: never taken for a claim
+			log.Error("replay store returned no state: refusing verified requests", "route", c.FullPath(), "state", claim.State.String())
+			abort(c, http.StatusInternalServerError, "internal error: replay store returned no state")
 		}
 	}
 }
 
 // runClaimed runs the handlers with the claim held and their answer held
-// back, then stores the answer and sends it. A 5xx, a panic, or an answer
-// that cannot be stored releases the claim first, so that the provider's
-// retry is handled.
+// back, then stores the answer, with the IDs of the callback it answers,
+// and sends it. A 5xx, a panic, or an answer that cannot be stored abandons
+// the claim first, so that the provider's retry is handled.
 func runClaimed(c *gin.Context, g *replay.Guard, log *slog.Logger, claim replay.Claim) {
 	out := c.Writer
 	held := &heldResponse{ResponseWriter: out, header: http.Header{}}
 	c.Writer = held
-	release := func() {
-		if err := g.Release(c.Request.Context(), claim); err != nil {
-			log.Error("replay store: release failed; the callback's keys stay in flight until their lease ends", "error", err.Error())
+	abandon := func() {
+		if err := g.Abandon(c.Request.Context(), claim); err != nil {
+			log.Error("replay store: abandoning the claim failed; the callback's keys stay in flight until their lease ends", "error", err.Error())
 		}
 	}
 	panicked := true
 	defer func() {
 		if panicked {
 			c.Writer = out
-			release()
+			abandon()
 		}
 	}()
 	c.Next()
 	panicked = false
 	c.Writer = out
-	answer := replay.Answer{Status: held.Status(), ContentType: held.header.Get("Content-Type"), Body: held.body.Bytes()}
+	answer := replay.Answer{Status: held.Status(), ContentType: held.header.Get("Content-Type"), Body: held.body.Bytes(),
+		Callback: callbackIDs(CallbackFrom(c).Form).Encode()}
 	if answer.Status >= 500 { // the handler failed: the provider's retry is handled
-		release()
+		abandon()
 		held.sendTo(out)
 		return
 	}
 	if status, reason := keep(c, g, log, claim, answer); status != 0 {
-		release()
+		abandon()
 		retryLater(c, status, 5, reason)
 		return
 	}

@@ -11,6 +11,7 @@ import (
 
 	"answerurl/internal/redistest"
 	"answerurl/replay"
+	"answerurl/replay/redisstore"
 	"answerurl/security"
 )
 
@@ -119,7 +120,7 @@ func TestAnswerSentOnlyOnceKept(t *testing.T) {
 		t.Run(name+"/redis", func(t *testing.T) {
 			srv := redistest.Start(t)
 			relay := redistest.NewRelay(t, srv.Addr)
-			r, err := replay.NewRedis(relay.URL(), "answerurl:", 500*time.Millisecond)
+			r, err := redisstore.New(relay.URL(), "answerurl:", 500*time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,7 +20,7 @@ type guardModel struct {
 
 type modelRecord struct {
 	answered bool
-	gone     bool // released, or its lease ran out
+	gone     bool // abandoned, or its lease ran out
 	answer   string
 	callback string
 }
@@ -72,7 +72,7 @@ func (m *guardModel) predict(q request, b behaviour, plan map[string]fault, sent
 }
 
 // handled is what follows a claim: the handler runs, then its answer is
-// kept and sent, or the claim is released.
+// kept and sent, or the claim is abandoned.
 func (m *guardModel) handled(r *modelRecord, b behaviour, plan map[string]fault) expect {
 	e := expect{runs: 1, record: r}
 	switch {
@@ -80,13 +80,13 @@ func (m *guardModel) handled(r *modelRecord, b behaviour, plan map[string]fault)
 		e.record = nil // in flight until the lease ends
 	case b == fails || b == panics:
 		e.status = map[behaviour]int{fails: http.StatusBadGateway, panics: http.StatusInternalServerError}[b]
-		m.release(r, plan["Release"])
+		m.abandon(r, plan["Abandon"])
 	case b == outlasts:
 		e.status = http.StatusServiceUnavailable
 		m.expireAll() // every lease claimed so far has run out
 	case plan["Complete"] == failBefore:
 		e.status = http.StatusServiceUnavailable
-		m.release(r, plan["Release"])
+		m.abandon(r, plan["Abandon"])
 	case plan["Complete"] == failAfter:
 		e.status = http.StatusServiceUnavailable
 		r.answered = true // kept, though never sent
@@ -99,7 +99,7 @@ func (m *guardModel) handled(r *modelRecord, b behaviour, plan map[string]fault)
 	return e
 }
 
-func (m *guardModel) release(r *modelRecord, f fault) {
+func (m *guardModel) abandon(r *modelRecord, f fault) {
 	if f == failBefore {
 		return // in flight until the lease ends
 	}
@@ -214,7 +214,7 @@ func (w *world) behaviour() behaviour {
 // plan draws a fault for each store call of one request.
 func (w *world) plan() map[string]fault {
 	plan := map[string]fault{}
-	for _, call := range []string{"Claim", "Complete", "Release"} {
+	for _, call := range []string{"Claim", "Complete", "Abandon"} {
 		plan[call] = pick(w.rng.IntN(100), []int{82, 6, 6, 6}, []fault{noFault, failBefore, failAfter, slowReply})
 		if plan[call] != noFault {
 			w.faults++

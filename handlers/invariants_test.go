@@ -17,6 +17,7 @@ import (
 
 	"answerurl/internal/redistest"
 	"answerurl/replay"
+	"answerurl/replay/redisstore"
 	"answerurl/security"
 )
 
@@ -62,7 +63,7 @@ func TestInvariantsRedis(t *testing.T) {
 		var relays [2]*redistest.Relay
 		for i := range stores {
 			relays[i] = redistest.NewRelay(t, srv.Addr)
-			r, err := replay.NewRedis(relays[i].URL(), "inv:", 500*time.Millisecond)
+			r, err := redisstore.New(relays[i].URL(), "inv:", 500*time.Millisecond)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +128,7 @@ type faultStore struct {
 	replay.Store
 	relay *redistest.Relay
 	mu    sync.Mutex
-	plan  map[string]fault // by method: Claim, Complete, Release
+	plan  map[string]fault // by method: Claim, Complete, Abandon
 	dead  bool             // the replica died: nothing more reaches the store
 }
 
@@ -169,8 +170,8 @@ func (f *faultStore) Complete(ctx context.Context, c replay.Claim, a replay.Answ
 	return f.do("Complete", func() error { return f.Store.Complete(ctx, c, a, window) })
 }
 
-func (f *faultStore) Release(ctx context.Context, c replay.Claim) error {
-	return f.do("Release", func() error { return f.Store.Release(ctx, c) })
+func (f *faultStore) Abandon(ctx context.Context, c replay.Claim) error {
+	return f.do("Abandon", func() error { return f.Store.Abandon(ctx, c) })
 }
 
 // behaviour is what a handler does with the request it is given.
@@ -218,9 +219,9 @@ func newWorld(t *testing.T, seed uint64, stores [2]*faultStore) *world {
 		})
 		for _, r := range invRoutes {
 			if r.v2 {
-				w.replicas[i].Message(r.path, w.handler(r), r.keys...)
+				w.replicas[i].Message(r.path, w.handler(r), r.id)
 			} else {
-				w.replicas[i].Voice(r.path, w.handler(r), r.keys...)
+				w.replicas[i].Voice(r.path, w.handler(r), r.id)
 			}
 		}
 	}
@@ -233,13 +234,13 @@ type invRoute struct {
 	path   string
 	v2     bool
 	params []string
-	keys   []CallbackKeys
+	id     CallbackID
 }
 
 var invRoutes = []invRoute{
-	{path: "/t/sms", v2: true, params: []string{"MessageUUID"}, keys: []CallbackKeys{ByParams("MessageUUID")}},
-	{path: "/t/status", v2: true, params: []string{"MessageUUID", "Status"}, keys: []CallbackKeys{ByParams("MessageUUID", "Status")}},
-	{path: "/t/hangup", params: []string{"CallUUID"}, keys: []CallbackKeys{ByParams("CallUUID")}},
+	{path: "/t/sms", v2: true, params: []string{"MessageUUID"}, id: ByParams("MessageUUID")},
+	{path: "/t/status", v2: true, params: []string{"MessageUUID", "Status"}, id: ByParams("MessageUUID", "Status")},
+	{path: "/t/hangup", params: []string{"CallUUID"}, id: ByParams("CallUUID")},
 	{path: "/t/speak"}, // an answer URL: named by its signature only
 }
 

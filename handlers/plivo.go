@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"cmp"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -12,8 +14,9 @@ import (
 )
 
 // The handlers of Plivo's answer URL and message URLs. Each is registered in
-// routes.go, with the keys that name its callbacks for the replay guard:
-// /receive_sms/ by MessageUUID, /message_status/ by MessageUUID and Status.
+// routes.go, with what names one of its callbacks for the replay guard:
+// /receive_sms/ its MessageUUID, /message_status/ its MessageUUID and Status
+// together, /speak/ its signature.
 
 // XMLContentType is the content type of every XML answer.
 const XMLContentType = "application/xml; charset=utf-8"
@@ -25,6 +28,26 @@ func StaticXML(doc []byte) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		c.Data(http.StatusOK, XMLContentType, doc)
 	}
+}
+
+// renderStatic renders a document at start, for a maker: an error names
+// the settings the document comes from, and so does one over what the
+// replay guard can keep (every answer would be a 500).
+func renderStatic(settings string, verbs ...xmlresp.Verb) ([]byte, error) {
+	doc, err := xmlresp.Render(verbs...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", settings, err)
+	}
+	if len(doc) > maxAnswerBytes {
+		return nil, fmt.Errorf("%s: the answer would be %d bytes, over the %d the replay guard keeps: shorten it", settings, len(doc), maxAnswerBytes)
+	}
+	return doc, nil
+}
+
+// Speak answers Plivo's answer URL /speak/ with s, rendered once at start.
+func Speak(s xmlresp.Speak) (gin.HandlerFunc, error) {
+	doc, err := renderStatic("SPEAK_TEXT, SPEAK_VOICE, SPEAK_LANGUAGE or SPEAK_LOOP", s)
+	return StaticXML(doc), err
 }
 
 // InboundMessage is what Plivo's message URL receives for an incoming SMS.
@@ -59,9 +82,19 @@ func ParseInboundMessage(cb *Callback) (InboundMessage, error) {
 	return msg, nil
 }
 
+// DefaultSMSReply is what the SMS routes reply when Options.SMSReply is
+// empty.
+const DefaultSMSReply = "Thanks, we got your message."
+
 // ReceiveSMS answers a message callback with a <Message> that sends reply
-// back to the sender. A request without a valid From or To gets 400.
-func ReceiveSMS(reply string, log *slog.Logger) gin.HandlerFunc {
+// (or DefaultSMSReply) back to the sender. A request without a valid From or
+// To gets 400. A reply that cannot be sent is an error at start, naming
+// SMS_REPLY_TEXT.
+func ReceiveSMS(reply string, log *slog.Logger) (gin.HandlerFunc, error) {
+	reply = cmp.Or(reply, DefaultSMSReply)
+	if _, err := renderStatic("SMS_REPLY_TEXT", xmlresp.Message{Src: "14155550100", Dst: "14155550111", Type: "sms", Text: reply}); err != nil {
+		return nil, err
+	}
 	return func(c *gin.Context) {
 		msg, err := ParseInboundMessage(CallbackFrom(c))
 		if err != nil {
@@ -70,13 +103,8 @@ func ReceiveSMS(reply string, log *slog.Logger) gin.HandlerFunc {
 		}
 		log.Info("message received", "message_uuid", msg.MessageUUID, "from", msg.From,
 			"to", msg.To, "type", msg.Type, "text_bytes", len(msg.Text))
-		doc, err := xmlresp.Render(xmlresp.Message{Src: msg.To, Dst: msg.From, Type: "sms", Text: reply})
-		if err != nil {
-			abort(c, http.StatusBadRequest, "bad request: "+err.Error())
-			return
-		}
-		c.Data(http.StatusOK, XMLContentType, doc)
-	}
+		answerXML(c, xmlresp.Message{Src: msg.To, Dst: msg.From, Type: "sms", Text: reply})
+	}, nil
 }
 
 // MessageStatus answers a message status callback: it logs the status and

@@ -12,7 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"answerurl/internal/redistest"
-	"answerurl/replay"
+	"answerurl/replay/redisstore"
 )
 
 // replicas are two servers, A and B, each with its own Redis client, sharing
@@ -21,7 +21,7 @@ func replicas(t *testing.T) (a, b *guardedRouter, srv *redistest.Server) {
 	srv = redistest.Start(t)
 	a, b = &guardedRouter{}, &guardedRouter{}
 	for _, g := range []*guardedRouter{a, b} {
-		store, err := replay.NewRedis(srv.URL(), "answerurl:", 500*time.Millisecond)
+		store, err := redisstore.New(srv.URL(), "answerurl:", 500*time.Millisecond)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,6 +131,7 @@ func TestRedisDown(t *testing.T) {
 	}
 
 	srv.Restart()
+	time.Sleep(ReadyInterval) // /readyz asks again once its interval has passed
 	if w := serve(a.h, httptest.NewRequest("GET", "/readyz", nil)); w.Code != 200 {
 		t.Fatalf("/readyz after Redis came back: %d", w.Code)
 	}
@@ -144,7 +145,7 @@ func TestRedisDown(t *testing.T) {
 // callbacks get 503.
 func TestRedisWrongPassword(t *testing.T) {
 	srv := redistest.Start(t, "--requirepass", "right-password")
-	store, err := replay.NewRedis("redis://:wrong-password@"+srv.Addr+"/0", "answerurl:", 500*time.Millisecond)
+	store, err := redisstore.New("redis://:wrong-password@"+srv.Addr+"/0", "answerurl:", 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}

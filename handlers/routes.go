@@ -5,16 +5,21 @@
 // To find your way: routes.go lists every route; plivo.go, callflow.go,
 // voicemail.go and twilio.go hold the handlers; verify.go checks signatures
 // (with the security package), refuse.go answers and logs what fails, and
-// guard.go stops replays (with the replay package). A handler is built by a function that takes what it needs and
-// returns a gin.HandlerFunc; none reads a global. Handlers run only after
-// their request was verified, and read it with [CallbackFrom].
+// guard.go stops replays (with the replay package). A handler is made by a function that takes what it needs and
+// returns a gin.HandlerFunc (and an error, when it renders a document or
+// checks a setting at start); none reads a global. Handlers run only after
+// their request was verified, and read it with [CallbackFrom]. Package
+// handlertest builds this router for your tests, and signs requests as
+// Plivo does.
 package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -31,7 +36,7 @@ type Options struct {
 	PublicURL    publicurl.PublicURL
 	MaxBodyBytes int64         // zero: DefaultMaxBodyBytes
 	Speak        xmlresp.Speak // the answer of /speak/
-	SMSReply     string        // the text sent back by /receive_sms/
+	SMSReply     string        // the text the SMS routes send back; empty: DefaultSMSReply
 	// IVRTransferNumber is the number /ivr/choice/ dials when the caller
 	// presses 2; empty, option 2 says no one is available.
 	IVRTransferNumber string
@@ -42,8 +47,8 @@ type Options struct {
 	// Setting reads a setting of your own routes, the way the server reads
 	// its own (the environment, then .env); nil reads nothing.
 	Setting func(name string) string
-	// Ready, when set, is what /readyz checks (the shared replay store);
-	// /healthz stays a plain liveness check.
+	// Ready, when set, is what /readyz checks (the shared replay store), at
+	// most once per ReadyInterval; /healthz stays a plain liveness check.
 	Ready func(context.Context) error
 	// Replay, when set, answers each Plivo callback once (see the replay
 	// package). Twilio and SignalWire signatures carry no nonce, so it
@@ -52,61 +57,70 @@ type Options struct {
 	Log    *slog.Logger
 }
 
-// NewRouter builds the application. Every route is in the table below:
-// add yours with [Router.Voice], [Router.Message] or [Router.TwiML], which
-// verify every request before the handler runs, or, for a route with
-// nothing to protect, [Router.Public].
+// The paths of the Plivo routes, written once: the table adds them, the
+// documents that point at one (the menu's GetInput action, the Record
+// action) are built from them, and so is the start-up banner.
+const (
+	PathSpeak         = "/speak/"
+	PathReceiveSMS    = "/receive_sms/"
+	PathMessageStatus = "/message_status/"
+	PathIVR           = "/ivr/"
+	PathIVRChoice     = "/ivr/choice/"
+	PathIVRVoicemail  = "/ivr/voicemail/"
+	PathHangup        = "/hangup/"
+)
+
+// NewRouter builds the application: every route is one line of the table
+// below. Add yours with [Router.Voice], [Router.Message] or [Router.TwiML],
+// which verify every request before the handler runs, or, for a route with
+// nothing to protect, [Router.Unverified]. A maker that renders a document
+// or reads a setting returns an error, which stops the server at start.
 func NewRouter(o Options) (*Router, error) {
 	r, err := newRouter(o)
 	if err != nil {
 		return nil, err
 	}
-	speakXML, err := xmlresp.Render(o.Speak)
-	if err != nil {
-		return nil, err
-	}
-	setting := func(name string) string { return "" }
-	if o.Setting != nil {
-		setting = o.Setting
-	}
-	voicemail, err := IVRVoicemail(setting("VOICEMAIL_THANKS"), o.Log) // a route's own setting (voicemail.go)
-	if err != nil {
-		return nil, err
+	var errs []error // each once: the same setting may feed several makers
+	made := func(h gin.HandlerFunc, err error) gin.HandlerFunc {
+		if err != nil && !slices.ContainsFunc(errs, func(e error) bool { return e.Error() == err.Error() }) {
+			errs = append(errs, err)
+		}
+		return h
 	}
 
 	// Plivo's answer URL and message URLs (plivo.go).
-	r.Voice("/speak", StaticXML(speakXML))
-	r.Message("/receive_sms", ReceiveSMS(o.SMSReply, o.Log), ByParams("MessageUUID"))
-	r.Message("/message_status", MessageStatus(o.Log), ByParams("MessageUUID", "Status"))
+	r.Voice(PathSpeak, made(Speak(o.Speak)), BySignature)
+	r.Message(PathReceiveSMS, made(ReceiveSMS(o.SMSReply, o.Log)), ByParams("MessageUUID"))
+	r.Message(PathMessageStatus, MessageStatus(o.Log), ByParams("MessageUUID", "Status"))
 
 	// A call flow (callflow.go, voicemail.go): the menu is the answer URL,
 	// its GetInput action is /ivr/choice/, option 3 records a voicemail,
 	// and Plivo sends one hangup per call.
-	r.Voice("/ivr", IVRMenu())
-	r.Voice("/ivr/choice", IVRChoice(o.IVRTransferNumber, o.Log))
-	r.Voice("/ivr/voicemail", voicemail)
-	r.Voice("/hangup", Hangup(o.Log), ByParams("CallUUID"))
+	r.Voice(PathIVR, IVRMenu(), BySignature)
+	r.Voice(PathIVRChoice, IVRChoice(o.IVRTransferNumber, o.Log), BySignature)
+	r.Voice(PathIVRVoicemail, made(IVRVoicemail(o.Setting, o.Log)), BySignature)
+	r.Voice(PathHangup, Hangup(o.Log), ByParams("CallUUID")) // a retry has a fresh nonce: name the call
 
 	// Twilio and SignalWire (twilio.go), each when its secret is set.
 	if r.twilio != nil || r.signalWire != nil {
-		sayXML, err := xmlresp.Render(xmlresp.Say{Text: o.Speak.Text, Language: o.Speak.Language, Loop: o.Speak.Loop})
-		if err != nil {
-			return nil, err
-		}
-		r.TwiML("/twilio/voice", r.twilio, StaticXML(sayXML))
-		r.TwiML("/twilio/sms", r.twilio, TwilioSMS(o.SMSReply, o.Log))
-		r.TwiML("/signalwire/voice", r.signalWire, StaticXML(sayXML))
-		r.TwiML("/signalwire/sms", r.signalWire, TwilioSMS(o.SMSReply, o.Log))
+		say, sms := made(TwiMLSay(o.Speak)), made(TwilioSMS(o.SMSReply, o.Log))
+		r.TwiML("/twilio/voice", r.twilio, say)
+		r.TwiML("/twilio/sms", r.twilio, sms)
+		r.TwiML("/signalwire/voice", r.signalWire, say)
+		r.TwiML("/signalwire/sms", r.signalWire, sms)
 	}
 
 	// For your load balancer, with nothing to protect (engine.go).
-	r.Public("/healthz", Healthz())
-	r.Public("/readyz", Ready(o.Ready))
-	return r, r.err
+	r.Unverified("/healthz", Healthz())
+	r.Unverified("/readyz", Ready(o.Ready, o.Log))
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // Router is the application: its routes, each verified before it runs
-// unless it was added with [Router.Public].
+// unless it was added with [Router.Unverified].
 type Router struct {
 	engine     *gin.Engine // add routes with the methods below, never here: they would not be verified
 	verify     *verification
@@ -116,17 +130,35 @@ type Router struct {
 	signalWire security.Verifier // nil when no SignalWire key is set
 	replay     *replay.Guard
 	log        *slog.Logger
-	public     map[string]bool // the paths added with Public
-	paths      map[string]bool // every path added, to refuse a second one
-	err        error           // the first route that could not be added
+	routes     []Route // in the order added
 }
+
+// Route is one route of a Router, as [Router.Routes] lists it.
+type Route struct {
+	// Path is the path as added: for a verified route without its
+	// trailing slash, since it answers both spellings; for an Unverified
+	// one as given, the only spelling it answers.
+	Path string
+	// Verifier names what verifies it: "plivo-v3", "plivo-v2", "twilio",
+	// "signalwire", or "" for a route added with Unverified.
+	Verifier string
+	// Guarded says the replay guard answers each callback once, when the
+	// server has one (Voice and Message routes); Callback says what names
+	// one callback.
+	Guarded  bool
+	Callback CallbackID
+}
+
+// Routes lists the routes, in the order they were added: for the start-up
+// checks and the tests, which read the table rather than a second list.
+func (r *Router) Routes() []Route { return slices.Clone(r.routes) }
 
 // newRouter is a Router with its verifiers and no route.
 func newRouter(o Options) (*Router, error) {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = DefaultMaxBodyBytes
 	}
-	r := &Router{engine: newEngine(o.Log), replay: o.Replay, log: o.Log, public: map[string]bool{}, paths: map[string]bool{},
+	r := &Router{engine: newEngine(o.Log), replay: o.Replay, log: o.Log,
 		verify: &verification{publicURL: o.PublicURL, maxBody: o.MaxBodyBytes, log: o.Log, detailed: &rateLimit{n: 5}}}
 	var err error
 	if r.v3, err = security.NewPlivoV3(o.Plivo); err != nil {
@@ -152,72 +184,77 @@ func newRouter(o Options) (*Router, error) {
 func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.engine.ServeHTTP(w, req) }
 
 // Voice adds a Plivo voice callback route (an answer, action or hangup
-// URL): every request is verified with X-Plivo-Signature-V3 before h runs,
-// and h runs once per signature. keys, when given, name what makes a
-// callback distinct beyond its signature (a hangup's CallUUID), so that a
-// retry under a fresh signature is answered once too.
-func (r *Router) Voice(path string, h gin.HandlerFunc, keys ...CallbackKeys) {
-	r.add(path, r.verify.plivo(r.v3), r.once("plivo-v3", path, keys), h)
+// URL): every request is verified with X-Plivo-Signature-V3 before h runs.
+// With a replay guard (Options.Replay), h runs once per signature, and once
+// per callback as id names it, so that a retry under a fresh signature is
+// answered with the first answer. A path that is not a plain path, or one
+// added twice, panics, as http.ServeMux does with a bad pattern.
+func (r *Router) Voice(path string, h gin.HandlerFunc, id CallbackID) {
+	r.add(Route{Path: path, Verifier: "plivo-v3", Guarded: true, Callback: id}, r.verify.plivo(r.v3), r.once("plivo-v3", path, id), h)
 }
 
 // Message adds a Plivo message callback route (a message URL or a message
 // status URL): every request is verified with X-Plivo-Signature-V2 before h
-// runs, and h runs once per callback. V2 signs no body, so keys name what
-// makes a callback distinct (its MessageUUID, and its Status for a status
-// callback): a retry with a fresh nonce is then answered once too.
-func (r *Router) Message(path string, h gin.HandlerFunc, keys ...CallbackKeys) {
-	r.add(path, r.verify.plivo(r.v2), r.once("plivo-v2", path, keys), h)
+// runs. With a replay guard, h runs once per callback as id names it. V2
+// signs no body, so id should name what makes a callback distinct (its
+// MessageUUID, and its Status for a status callback): a retry with a fresh
+// nonce is then answered once too. A bad path panics, as in Voice.
+func (r *Router) Message(path string, h gin.HandlerFunc, id CallbackID) {
+	r.add(Route{Path: path, Verifier: "plivo-v2", Guarded: true, Callback: id}, r.verify.plivo(r.v2), r.once("plivo-v2", path, id), h)
 }
 
 // TwiML adds a Twilio or SignalWire webhook route (their webhooks answer
 // TwiML, or SignalWire's LaML), verified with v before h runs; nothing is
 // added when v is nil (its secret is not set). Their signatures carry no
-// nonce, so a retry cannot be told from a replay: no replay guard.
+// nonce, so a retry cannot be told from a replay: no replay guard, and h
+// runs for every verified request. A bad path panics, as in Voice.
 func (r *Router) TwiML(path string, v security.Verifier, h gin.HandlerFunc) {
 	if v != nil {
-		r.add(path, r.verify.twiML(v), h)
+		r.add(Route{Path: path, Verifier: verifierName(v)}, r.verify.twiML(v), h)
 	}
 }
 
-// Public adds a GET route that anyone may call, unverified: for health
-// checks and nothing a provider calls.
-func (r *Router) Public(path string, h gin.HandlerFunc) {
-	if r.claim(path) {
-		r.public[path] = true
-		r.engine.GET(path, h)
+// verifierName names a TwiML route's verifier in Routes.
+func verifierName(v security.Verifier) string {
+	switch v.(type) {
+	case *security.Twilio:
+		return "twilio"
+	case *security.SignalWire:
+		return "signalwire"
 	}
+	return fmt.Sprintf("%T", v)
 }
 
-// add adds chain for GET and POST on path, with and without its trailing
-// slash (either spelling may be given): the router never redirects, since
-// a redirect would change the URL the provider signed.
-func (r *Router) add(path string, chain ...gin.HandlerFunc) {
-	path = strings.TrimSuffix(path, "/")
-	if !r.claim(path) {
-		return
-	}
-	for _, p := range []string{path, path + "/"} {
+// Unverified adds a GET route that anyone may call, unverified: for health
+// checks and nothing a provider calls. A bad path panics, as in Voice.
+func (r *Router) Unverified(path string, h gin.HandlerFunc) {
+	r.reserve(Route{Path: path})
+	r.engine.GET(path, h)
+}
+
+// add adds chain for GET and POST on the route's path, with and without its
+// trailing slash (either spelling may be given): the router never
+// redirects, since a redirect would change the URL the provider signed.
+func (r *Router) add(route Route, chain ...gin.HandlerFunc) {
+	r.reserve(route)
+	route.Path = strings.TrimSuffix(route.Path, "/")
+	r.routes[len(r.routes)-1] = route
+	for _, p := range []string{route.Path, route.Path + "/"} {
 		r.engine.GET(p, chain...)
 		r.engine.POST(p, chain...)
 	}
 }
 
-// claim checks that path can be added, and keeps the first reason it
-// cannot for NewRouter to return.
-func (r *Router) claim(path string) bool {
-	var err error
+// reserve records route, or panics when its path cannot be added: a path
+// is the program's own, so a bad one is a bug to fix before start. Two
+// spellings of a path that differ by a trailing slash are one path.
+func (r *Router) reserve(route Route) {
+	path, bare := route.Path, strings.TrimSuffix(route.Path, "/")
 	switch {
-	case !strings.HasPrefix(path, "/") || strings.ContainsAny(path, ":*?#"):
-		err = fmt.Errorf("route %q: write a plain path that starts with /, such as \"/ivr/menu\"", path)
-	case r.paths[path]:
-		err = fmt.Errorf("route %q is added twice: remove one of them from NewRouter", path)
+	case !strings.HasPrefix(bare, "/") || strings.ContainsAny(path, ":*?#") || strings.Contains(path, "//"):
+		panic(fmt.Sprintf("handlers: route %q: write a plain path that starts with /, such as \"/ivr/menu\"", path))
+	case slices.ContainsFunc(r.routes, func(o Route) bool { return strings.TrimSuffix(o.Path, "/") == bare }):
+		panic(fmt.Sprintf("handlers: route %q is added twice: remove one of the two", path))
 	}
-	if err != nil {
-		if r.err == nil {
-			r.err = err
-		}
-		return false
-	}
-	r.paths[path] = true
-	return true
+	r.routes = append(r.routes, route)
 }

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -37,10 +38,22 @@ func parseTwilioMessage(c *gin.Context) (TwilioMessage, error) {
 	return TwilioMessage{From: f.Get("From"), To: f.Get("To"), Body: f.Get("Body"), MessageSid: f.Get("MessageSid")}, nil
 }
 
+// TwiMLSay answers a Twilio or SignalWire voice webhook with a <Say> of
+// what /speak/ says (its text, language and loop), rendered once at start.
+func TwiMLSay(s xmlresp.Speak) (gin.HandlerFunc, error) {
+	doc, err := renderStatic("SPEAK_TEXT, SPEAK_LANGUAGE or SPEAK_LOOP (the TwiML <Say>)", xmlresp.Say{Text: s.Text, Language: s.Language, Loop: s.Loop})
+	return StaticXML(doc), err
+}
+
 // TwilioSMS answers a Twilio or SignalWire messaging webhook with a TwiML
-// <Message> replying reply to the sender. A request without From or To gets 400.
-func TwilioSMS(reply string, log *slog.Logger) gin.HandlerFunc {
-	doc := xmlresp.MustRender(xmlresp.TwiMLMessage{Text: reply})
+// <Message> replying reply (or DefaultSMSReply) to the sender, rendered once
+// at start. A request without From or To gets 400.
+func TwilioSMS(reply string, log *slog.Logger) (gin.HandlerFunc, error) {
+	reply = cmp.Or(reply, DefaultSMSReply)
+	doc, err := renderStatic("SMS_REPLY_TEXT", xmlresp.TwiMLMessage{Text: reply})
+	if err != nil {
+		return nil, err
+	}
 	return func(c *gin.Context) {
 		msg, err := parseTwilioMessage(c)
 		if err != nil {
@@ -53,5 +66,5 @@ func TwilioSMS(reply string, log *slog.Logger) gin.HandlerFunc {
 		}
 		log.Info("message received", "route", c.FullPath(), "message_sid", msg.MessageSid, "from", msg.From, "to", msg.To, "text_bytes", len(msg.Body))
 		c.Data(http.StatusOK, XMLContentType, doc)
-	}
+	}, nil
 }

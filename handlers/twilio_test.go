@@ -34,6 +34,7 @@ func TestTwilioAndSignalWireRoutes(t *testing.T) {
 		{"twilio voice POST form", "POST", "/twilio/voice", security.HeaderTwilio, twilioToken, form.Encode(), "application/x-www-form-urlencoded", form, "", false, 200, "<Say"},
 		{"twilio sms", "POST", "/twilio/sms/", security.HeaderTwilio, twilioToken, form.Encode(), "application/x-www-form-urlencoded", form, "", false, 200, "<Response><Message>Thanks, we got your message.</Message></Response>"},
 		{"twilio JSON body with bodySHA256", "POST", "/twilio/voice/", security.HeaderTwilio, twilioToken, jsonBody, "application/json", nil, "", false, 200, "<Say"},
+		{"twilio sms JSON body, media type in capitals", "POST", "/twilio/sms/", security.HeaderTwilio, twilioToken, jsonBody, "Application/JSON; charset=utf-8", nil, "", false, 200, "<Message>"},
 		{"twilio JSON body changed", "POST", "/twilio/voice/", security.HeaderTwilio, twilioToken, jsonBody, "application/json", nil, "", true, 403, ""},
 		{"twilio tampered form", "POST", "/twilio/sms/", security.HeaderTwilio, twilioToken, form.Encode() + "&x=1", "application/x-www-form-urlencoded", form, "", false, 403, ""},
 		{"twilio other path", "POST", "/twilio/sms/", security.HeaderTwilio, twilioToken, form.Encode(), "application/x-www-form-urlencoded", form, "/twilio/sms", false, 403, ""},
@@ -47,7 +48,7 @@ func TestTwilioAndSignalWireRoutes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			target := "http://example.com" + tt.path
-			if tt.contentType == "application/json" {
+			if strings.HasPrefix(strings.ToLower(tt.contentType), "application/json") {
 				target += "?bodySHA256=" + security.BodySHA256([]byte(tt.body))
 			}
 			signed := target

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,13 +22,14 @@ const defaultVoicemailThanks = "Thanks, your message was recorded. Goodbye."
 // and the call's parameters to the action URL:
 // https://www.plivo.com/docs/voice/xml/record
 //
-// It is the model of a route with a setting of its own: NewRouter reads the
-// setting with Options.Setting and passes it here, and the constructor
-// checks it, so that a bad value stops the server at start with a message
-// that names the variable.
-func IVRVoicemail(thanks string, log *slog.Logger) (gin.HandlerFunc, error) {
-	if thanks == "" {
-		thanks = defaultVoicemailThanks
+// It is the model of a route with a setting of its own: NewRouter passes
+// Options.Setting (the environment, then .env; nil reads nothing), and this
+// maker reads and checks the setting, so that a bad value stops the server
+// at start with a message that names the variable.
+func IVRVoicemail(setting func(name string) string, log *slog.Logger) (gin.HandlerFunc, error) {
+	thanks := defaultVoicemailThanks
+	if setting != nil {
+		thanks = cmp.Or(setting("VOICEMAIL_THANKS"), thanks)
 	}
 	doc, err := xmlresp.Render(xmlresp.Speak{Text: thanks}, xmlresp.Hangup{})
 	if err != nil {

@@ -35,8 +35,9 @@ type keyEntry struct {
 
 // record is in flight until answered (answer set), and lives until expires.
 type record struct {
-	answer  *sharedAnswer
-	expires time.Time
+	answer   *sharedAnswer
+	callback string // Answer.Callback: each record's own, the answer shared
+	expires  time.Time
 }
 
 type sharedAnswer struct {
@@ -84,7 +85,7 @@ func (m *Memory) Claim(_ context.Context, keys Keys, lease, window time.Duration
 	for _, k := range keys.Callback {
 		m.keys[k] = keyEntry{id, now.Add(lease)}
 	}
-	return Claim{State: Claimed, Record: strconv.FormatUint(id, 10), Keys: keys}, nil
+	return Claim{State: Claimed, RecordID: strconv.FormatUint(id, 10), Keys: keys}, nil
 }
 
 // live reports the record a key points to, if the key has not expired.
@@ -94,7 +95,7 @@ func (m *Memory) live(key string, now time.Time) (uint64, bool) {
 }
 
 // found is the claim of a request that found record id: its state, or
-// Spent when the record is gone (released, or its lease ran out).
+// Spent when the record is gone (abandoned, or its lease ran out).
 func (m *Memory) found(id uint64, keys Keys, now time.Time) Claim {
 	r := m.records[id]
 	switch {
@@ -103,7 +104,9 @@ func (m *Memory) found(id uint64, keys Keys, now time.Time) Claim {
 	case r.answer == nil:
 		return Claim{State: InFlight, Keys: keys}
 	default:
-		return Claim{State: Answered, Answer: r.answer.Answer, Keys: keys}
+		a := r.answer.Answer
+		a.Callback = r.callback
+		return Claim{State: Answered, Answer: a, Keys: keys}
 	}
 }
 
@@ -118,7 +121,7 @@ func (m *Memory) room(n int, now time.Time) bool {
 
 // Complete implements Store.
 func (m *Memory) Complete(_ context.Context, c Claim, a Answer, window time.Duration) error {
-	id, _ := strconv.ParseUint(c.Record, 10, 64)
+	id, _ := strconv.ParseUint(c.RecordID, 10, 64)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
@@ -126,7 +129,7 @@ func (m *Memory) Complete(_ context.Context, c Claim, a Answer, window time.Dura
 	if r == nil || r.answer != nil || !r.expires.After(now) {
 		return ErrLost
 	}
-	r.answer, r.expires = m.intern(a), now.Add(window)
+	r.answer, r.callback, r.expires = m.intern(a), a.Callback, now.Add(window)
 	for _, k := range append([]string{c.Keys.Signed}, c.Keys.Callback...) {
 		if e, ok := m.keys[k]; ok && e.record == id && e.expires.Before(r.expires) {
 			m.keys[k] = keyEntry{id, r.expires}
@@ -140,16 +143,16 @@ func (m *Memory) intern(a Answer) *sharedAnswer {
 	content := strconv.Itoa(a.Status) + "\x00" + a.ContentType + "\x00" + string(a.Body)
 	s := m.answers[content]
 	if s == nil {
-		s = &sharedAnswer{Answer: Answer{a.Status, a.ContentType, []byte(content[len(content)-len(a.Body):])}, content: content}
+		s = &sharedAnswer{Answer: Answer{Status: a.Status, ContentType: a.ContentType, Body: []byte(content[len(content)-len(a.Body):])}, content: content}
 		m.answers[content] = s
 	}
 	s.refs++
 	return s
 }
 
-// Release implements Store.
-func (m *Memory) Release(_ context.Context, c Claim) error {
-	id, _ := strconv.ParseUint(c.Record, 10, 64)
+// Abandon implements Store.
+func (m *Memory) Abandon(_ context.Context, c Claim) error {
+	id, _ := strconv.ParseUint(c.RecordID, 10, 64)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if r := m.records[id]; r == nil || r.answer != nil {

@@ -10,6 +10,8 @@ import (
 )
 
 // fakeClock makes a Memory whose time the test moves.
+func keysOf(sig string, cb ...string) Keys { return Keys{Signed: sig, Callback: cb} }
+
 func fakeClock(m *Memory) *time.Time {
 	now := time.Unix(1000, 0)
 	m.now = func() time.Time { return now }

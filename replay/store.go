@@ -25,9 +25,12 @@
 // the callback's keys only that long, and the provider's next retry is
 // handled. An answer is kept for the whole window.
 //
-// State lives in a [Store]: [Memory] for one process, or [Redis] for several
-// replicas. A [Guard] runs the claim, the answer and the release with the
-// configured lease and window; it knows nothing of HTTP frameworks.
+// State lives in a [Store]: [Memory] for one process, or the Redis store of
+// package replay/redisstore for several replicas (kept apart so that what
+// only needs the guard does not link a Redis client). A [Guard] runs the
+// claim, the answer and the abandonment with the configured lease and
+// window; it knows nothing of HTTP frameworks. Package replay/storetest
+// holds the behaviour every Store must have, as a test.
 package replay
 
 import (
@@ -50,13 +53,14 @@ type Keys struct {
 	Callback []string
 }
 
-// State is what a claim found.
+// State is what a claim found. Its zero value is no state: a Claim that no
+// Store returned, which the guard never takes for one it may handle.
 type State int
 
 const (
 	// Claimed: nothing held the keys; this claim now does, and its holder
-	// must Complete or Release it.
-	Claimed State = iota
+	// must Complete or Abandon it.
+	Claimed State = iota + 1
 	// InFlight: another request holds the record and is being handled.
 	InFlight
 	// Answered: the record was answered; its answer is in the claim.
@@ -68,7 +72,10 @@ const (
 
 // String names the state.
 func (s State) String() string {
-	return [...]string{"claimed", "in flight", "answered", "spent"}[s]
+	if s < Claimed || s > Spent {
+		return "no state"
+	}
+	return [...]string{"claimed", "in flight", "answered", "spent"}[s-Claimed]
 }
 
 // Answer is a stored response, replayed byte for byte to duplicates.
@@ -76,6 +83,12 @@ type Answer struct {
 	Status      int
 	ContentType string
 	Body        []byte
+	// Callback names the callback this answer answered, in the caller's
+	// words (the handlers keep its IDs, such as "MessageUUID=…"), so that
+	// a duplicate is logged under the callback it was answered from, not
+	// under what the duplicate's own unsigned body claims. The store keeps
+	// it with its record, not as part of the answer sent.
+	Callback string
 }
 
 // Claim is the outcome of [Store.Claim].
@@ -84,9 +97,9 @@ type Claim struct {
 	State State
 	// Answer is the stored answer when State is Answered.
 	Answer Answer
-	// Record identifies the record claimed, so that only its holder can
-	// complete or release it.
-	Record string
+	// RecordID identifies the record claimed, so that only its holder can
+	// complete or abandon it.
+	RecordID string
 	// Keys are the keys of the request.
 	Keys Keys
 }
@@ -97,9 +110,12 @@ var (
 	// replay of it through. The provider retries.
 	ErrFull = errors.New("replay store full")
 	// ErrLost means a claim's lease ran out before its answer was stored:
-	// the record expired, or was released. The answer is not stored, and
+	// the record expired, or was abandoned. The answer is not stored, and
 	// nothing of a newer claim is changed.
 	ErrLost = errors.New("claim lost: its lease ran out")
+	// ErrCredentials means the store refused the credentials it was given
+	// (a shared store's user or password), rather than being unreachable.
+	ErrCredentials = errors.New("replay store refused the credentials")
 )
 
 // Store holds the guard's state. Every method is atomic: two concurrent
@@ -115,21 +131,22 @@ type Store interface {
 	// its request, for window from now. It returns ErrLost when the claim's
 	// lease ran out.
 	Complete(ctx context.Context, c Claim, a Answer, window time.Duration) error
-	// Release gives up a claim that was not answered: its callback keys are
+	// Abandon gives up a claim that was not answered: its callback keys are
 	// freed, so that a retry is handled afresh; its signature stays spent.
 	// It does nothing if the claim is no longer held.
-	Release(ctx context.Context, c Claim) error
+	Abandon(ctx context.Context, c Claim) error
 }
 
-// Key is a replay key: a scheme, what the value names (a signed digest, a
-// route's callback), and the value, hashed, so that keys have a fixed size
-// and carry nothing a client chose.
-func Key(scheme, kind, value string) string {
+// Key is a replay key: a namespace (the signature scheme, such as
+// "plivo-v3"), what the value names (a signed digest, a route's callback),
+// and the value, hashed, so that keys have a fixed size and carry nothing a
+// client chose.
+func Key(namespace, kind, value string) string {
 	sum := sha256.Sum256([]byte(value))
-	return scheme + ":" + kind + ":" + hex.EncodeToString(sum[:16])
+	return namespace + ":" + kind + ":" + hex.EncodeToString(sum[:16])
 }
 
-// Guard claims, completes and releases a request's keys in a Store, with
+// Guard claims, completes and abandons a request's keys in a Store, with
 // the lease and window of the server's configuration. Put it after the
 // signature check and before the handler: only verified requests reach the
 // store, so unsigned traffic can neither fill it nor lock out a genuine
@@ -158,7 +175,7 @@ func (g *Guard) Complete(ctx context.Context, c Claim, a Answer) error {
 	return g.Store.Complete(context.WithoutCancel(ctx), c, a, g.Window)
 }
 
-// Release gives up c, so that a retry is handled afresh.
-func (g *Guard) Release(ctx context.Context, c Claim) error {
-	return g.Store.Release(context.WithoutCancel(ctx), c)
+// Abandon gives up c, so that a retry is handled afresh.
+func (g *Guard) Abandon(ctx context.Context, c Claim) error {
+	return g.Store.Abandon(context.WithoutCancel(ctx), c)
 }

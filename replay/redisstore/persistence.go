@@ -1,4 +1,4 @@
-package replay
+package redisstore
 
 import "context"
 
@@ -6,7 +6,7 @@ import "context"
 // or the append-only file), so that they survive a restart of Redis. It
 // returns an error where Redis refuses CONFIG GET, as managed services
 // often do; the answer is then unknown.
-func (r *Redis) Persistent(ctx context.Context) (bool, error) {
+func (r *Store) Persistent(ctx context.Context) (bool, error) {
 	save, err := r.client.ConfigGet(ctx, "save").Result()
 	if err != nil {
 		return false, err

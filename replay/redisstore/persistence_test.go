@@ -1,4 +1,4 @@
-package replay_test
+package redisstore_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"answerurl/internal/redistest"
-	"answerurl/replay"
+	"answerurl/replay/redisstore"
 )
 
 // TestPersistent: Persistent tells a Redis that keeps its keys on disk
@@ -26,7 +26,7 @@ func TestPersistent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := redistest.Start(t, tt.args...)
-			r, err := replay.NewRedis(srv.URL(), "answerurl:", time.Second)
+			r, err := redisstore.New(srv.URL(), "answerurl:", time.Second)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package replay
+package redisstore
 
 import (
 	"context"
@@ -9,10 +9,14 @@ import (
 	"time"
 
 	"answerurl/internal/redistest"
+	"answerurl/replay"
+	"answerurl/replay/storetest"
 )
 
-func newTestRedis(t *testing.T, srv *redistest.Server) *Redis {
-	r, err := NewRedis(srv.URL(), "test:", 500*time.Millisecond)
+func keysOf(sig string, cb ...string) replay.Keys { return replay.Keys{Signed: sig, Callback: cb} }
+
+func newTestRedis(t *testing.T, srv *redistest.Server) *Store {
+	r, err := New(srv.URL(), "test:", 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +27,7 @@ func newTestRedis(t *testing.T, srv *redistest.Server) *Redis {
 func TestRedisStore(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	testStore(t, newTestRedis(t, srv))
+	storetest.Run(t, newTestRedis(t, srv))
 }
 
 // TestRedisKeys: keys are namespaced and hold no secret; a callback key
@@ -34,7 +38,7 @@ func TestRedisKeys(t *testing.T) {
 	srv := redistest.Start(t)
 	r := newTestRedis(t, srv)
 	ctx := context.Background()
-	sig, msg := Key("plivo-v2", "signed", "12345678901234567890"), Key("plivo-v2", "/receive_sms", "uuid")
+	sig, msg := replay.Key("plivo-v2", "signed", "12345678901234567890"), replay.Key("plivo-v2", "/receive_sms", "uuid")
 	c, err := r.Claim(ctx, keysOf(sig, msg), 17*time.Second, 15*time.Minute)
 	if err != nil {
 		t.Fatal(err)
@@ -46,11 +50,11 @@ func TestRedisKeys(t *testing.T) {
 	if p := pttl(msg); p <= 16000 || p > 17000 {
 		t.Errorf("PTTL of a claimed callback key = %d ms, want the lease (17 s)", p)
 	}
-	if p := pttl("record:" + c.Record); p <= 16000 || p > 17000 {
+	if p := pttl("record:" + c.RecordID); p <= 16000 || p > 17000 {
 		t.Errorf("PTTL of a record in flight = %d ms, want the lease (17 s)", p)
 	}
-	r.Complete(ctx, c, Answer{Status: 200, ContentType: "application/xml", Body: []byte("<Response/>")}, 15*time.Minute)
-	for _, k := range []string{sig, msg, "record:" + c.Record} {
+	r.Complete(ctx, c, replay.Answer{Status: 200, ContentType: "application/xml", Body: []byte("<Response/>")}, 15*time.Minute)
+	for _, k := range []string{sig, msg, "record:" + c.RecordID} {
 		if p := pttl(k); p <= 14*60*1000 || p > 15*60*1000 {
 			t.Errorf("PTTL of %s once answered = %d ms, want the window (15 min)", k, p)
 		}
@@ -82,7 +86,7 @@ func TestRedisOutage(t *testing.T) {
 		t.Errorf("failing took %s: the timeouts do not hold", took)
 	}
 	srv.Restart()
-	if c, err := r.Claim(ctx, keysOf("k"), time.Minute, time.Minute); err != nil || c.State != Claimed {
+	if c, err := r.Claim(ctx, keysOf("k"), time.Minute, time.Minute); err != nil || c.State != replay.Claimed {
 		t.Fatalf("after Redis came back: %+v %v", c, err)
 	}
 }
@@ -92,19 +96,19 @@ func TestRedisOutage(t *testing.T) {
 func TestRedisWrongPassword(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t, "--requirepass", "right-password")
-	r, err := NewRedis("redis://:wrong-password@"+srv.Addr+"/0", "test:", 500*time.Millisecond)
+	r, err := New("redis://:wrong-password@"+srv.Addr+"/0", "test:", 500*time.Millisecond)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
 	err = r.Ping(context.Background())
-	if !errors.Is(err, ErrRedisAuth) || strings.Contains(err.Error(), "unreachable") || strings.Contains(err.Error(), "wrong-password") {
-		t.Fatalf("Ping = %v; want ErrRedisAuth, without the password", err)
+	if !errors.Is(err, ErrAuth) || strings.Contains(err.Error(), "unreachable") || strings.Contains(err.Error(), "wrong-password") {
+		t.Fatalf("Ping = %v; want ErrAuth, without the password", err)
 	}
-	if _, err := r.Claim(context.Background(), keysOf("k"), time.Second, time.Second); !errors.Is(err, ErrRedisAuth) {
-		t.Fatalf("Claim = %v; want ErrRedisAuth", err)
+	if _, err := r.Claim(context.Background(), keysOf("k"), time.Second, time.Second); !errors.Is(err, ErrAuth) {
+		t.Fatalf("Claim = %v; want ErrAuth", err)
 	}
-	good, _ := NewRedis("redis://:right-password@"+srv.Addr+"/0", "test:", 500*time.Millisecond)
+	good, _ := New("redis://:right-password@"+srv.Addr+"/0", "test:", 500*time.Millisecond)
 	t.Cleanup(func() { good.Close() })
 	if err := good.Ping(context.Background()); err != nil {
 		t.Fatalf("with the right password: %v", err)
