@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
@@ -188,8 +189,8 @@ func TestReadmePaths(t *testing.T) {
 	}
 	for _, s := range spans {
 		path := s[1]
-		if strings.Contains(path, "://") || strings.HasPrefix(path, "/") || runtimeFiles[filepath.Base(path)] {
-			continue // a URL, a route, or a file the server writes
+		if _, _, err := net.ParseCIDR(path); err == nil || strings.Contains(path, "://") || strings.HasPrefix(path, "/") || runtimeFiles[filepath.Base(path)] {
+			continue // a network, a URL, a route, or a file the server writes
 		}
 		if clean := filepath.Clean(path); strings.HasPrefix(clean, "..") {
 			t.Errorf("README names %s, outside the repository: a clone does not have it", path)

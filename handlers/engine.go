@@ -165,12 +165,12 @@ func (p *probe) run(done chan struct{}) {
 	p.mu.Lock()
 	was := p.err
 	p.err = err
-	close(done)
 	p.mu.Unlock()
-	switch {
+	switch { // before done closes: whoever saw this result can also see its line
 	case err != nil && (was == nil || was.Error() != err.Error()):
 		p.log.Warn("not ready: replay store", "err", err)
 	case err == nil && was != nil:
 		p.log.Info("ready again: replay store answers")
 	}
+	close(done)
 }
