@@ -9,8 +9,8 @@ import (
 
 // GetInput is Plivo's <GetInput>: it plays Prompt and collects the caller's
 // digits or speech, then requests Action with them (Digits, or Speech)
-// (https://www.plivo.com/docs/voice/xml/input#getinput). Only Speak and Play
-// may be nested.
+// (https://www.plivo.com/docs/voice/xml/input#getinput). Speak, Play and
+// Wait may be nested.
 type GetInput struct {
 	Action           string // absolute http or https URL that receives the input. Required.
 	Method           string // GET or POST; empty leaves Plivo's default (POST)
@@ -35,7 +35,7 @@ type GetInput struct {
 	Redirect        Bool
 	Log             Bool   // False keeps the input out of Plivo's logs (a PIN); Unset: true
 	ProfanityFilter Bool   // True filters profanity from Speech; Unset: false
-	Prompt          []Verb // Speak and Play, played while waiting
+	Prompt          []Verb // Speak, Play and Wait, played while waiting
 }
 
 // Element implements [Verb].
@@ -54,7 +54,7 @@ func (g GetInput) Element() (*etree.Element, error) {
 	if err != nil {
 		return nil, err
 	}
-	return el, nest(el, "GetInput", g.Prompt, speakOrPlay)
+	return el, nest(el, "GetInput", g.Prompt, prompt)
 }
 
 // check checks each attribute against the documented values.
@@ -117,8 +117,8 @@ func checkHints(hints string) error {
 // digits, which Plivo's current examples still use. It plays Prompt, then
 // requests Action with the digits (Digits)
 // (https://www.plivo.com/docs/voice/xml/getdigits/, and the summary at
-// https://www.plivo.com/docs/voice/xml/input#getdigits). Only Speak and Play
-// may be nested.
+// https://www.plivo.com/docs/voice/xml/input#getdigits). Speak, Play and
+// Wait may be nested.
 type GetDigits struct {
 	Action       string // absolute http or https URL that receives the digits
 	Method       string // GET or POST; empty leaves Plivo's default (POST)
@@ -136,7 +136,7 @@ type GetDigits struct {
 	// when another key is pressed.
 	InvalidDigitsSound string
 	Log                Bool   // False keeps the digits out of Plivo's logs (a PIN); Unset: true
-	Prompt             []Verb // Speak and Play, played while waiting
+	Prompt             []Verb // Speak, Play and Wait, played while waiting
 }
 
 // Element implements [Verb].
@@ -152,7 +152,7 @@ func (g GetDigits) Element() (*etree.Element, error) {
 	if err != nil {
 		return nil, err
 	}
-	return el, nest(el, "GetDigits", g.Prompt, speakOrPlay)
+	return el, nest(el, "GetDigits", g.Prompt, prompt)
 }
 
 // check checks each attribute against the documented values.
@@ -178,11 +178,13 @@ func (g GetDigits) check() error {
 	return nil
 }
 
-// speakOrPlay is what GetInput and GetDigits may nest: "Speak - Text-to-speech
-// prompt, Play - Audio file prompt" (https://www.plivo.com/docs/voice/xml/input).
-func speakOrPlay(v Verb) bool {
+// prompt is what GetInput and GetDigits may nest: Speak and Play, which
+// https://www.plivo.com/docs/voice/xml/input lists, and Wait, which Plivo's
+// own XML builder also nests in them (nestables of GetInput and GetDigits in
+// the plivo npm package's dist/utils/plivoxml.js).
+func prompt(v Verb) bool {
 	switch v.(type) {
-	case Speak, Play:
+	case Speak, Play, Wait:
 		return true
 	}
 	return false
