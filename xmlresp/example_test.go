@@ -40,6 +40,20 @@ func ExampleGetInput() {
 	// Output: <Response><GetInput action="https://answer.example.com/ivr/choice/" method="POST" inputType="dtmf" numDigits="1"><Speak>Press 1 for sales.</Speak></GetInput><Speak>Goodbye.</Speak><Hangup/></Response>
 }
 
+// A Bool attribute is Unset (Plivo's default), True or False. Here
+// GetDigits only reports the key pressed (redirect="false") and the call
+// goes on; Record is ended by no key (finishOnKey="none") and beeps as
+// Plivo does by default (PlayBeep left Unset).
+func ExampleBool() {
+	doc, _ := xmlresp.Render(
+		xmlresp.GetDigits{Action: "https://answer.example.com/log-input/", NumDigits: 1, Redirect: xmlresp.False,
+			Prompt: []xmlresp.Verb{xmlresp.Speak{Text: "Press any key."}}},
+		xmlresp.Record{Action: "https://answer.example.com/vm/", FinishOnKey: "none", MaxLength: 30},
+	)
+	fmt.Println(string(doc))
+	// Output: <Response><GetDigits action="https://answer.example.com/log-input/" numDigits="1" redirect="false"><Speak>Press any key.</Speak></GetDigits><Record action="https://answer.example.com/vm/" maxLength="30" finishOnKey="none"/></Response>
+}
+
 // Conference is a verb of your own: anything with an Element method is a
 // Verb, and is escaped and rendered like the package's own.
 type Conference struct{ Room string }
