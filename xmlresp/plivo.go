@@ -70,7 +70,8 @@ func loopAttr(verb string, loop *int) (string, error) {
 	return strconv.Itoa(*loop), nil
 }
 
-// Message is Plivo's <Message> verb: a message sent from Src to Dst.
+// Message is Plivo's <Message> verb: a message sent from Src to Dst
+// (https://www.plivo.com/docs/messaging/xml/message).
 type Message struct {
 	// Text is the message body. Required.
 	Text string

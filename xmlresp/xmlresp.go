@@ -1,10 +1,10 @@
 // Package xmlresp builds the XML documents that telephony providers expect in
 // answer to a webhook: Plivo XML (the verbs a call flow uses: Speak, Play,
 // Wait, DTMF, GetInput, GetDigits, PreAnswer, Redirect, Dial with Number and
-// User, Record, Hangup, and Message) and TwiML/LaML (Say, Message). Each verb
-// checks its attributes against the values Plivo's XML reference documents
-// (the page is named beside each check), and [Render] returns an error that
-// names the documented values rather than a document Plivo would reject. Text and attributes are
+// User, Record, Hangup, and Message) and TwiML/LaML (Say, Message). Each
+// Plivo verb checks its attributes against the values Plivo's XML reference
+// documents (its doc comment names the page), and [Render] returns an error
+// that names the documented values rather than a document Plivo would reject. Text and attributes are
 // escaped as Plivo's own XML builder escapes them; the golden files in
 // handlers/testdata/plivo-xml are made by that builder.
 package xmlresp
