@@ -24,7 +24,7 @@ func ExampleMessage() {
 func ExampleRender_invalid() {
 	_, err := xmlresp.Render(xmlresp.Speak{Text: "Hi", Voice: "ROBOT"})
 	fmt.Println(err)
-	// Output: invalid XML response: verb 1: Speak voice "ROBOT": use MAN, WOMAN or a Polly voice of the language, for en-US: WOMAN, MAN, Polly.Joanna, Polly.Salli, Polly.Kendra, Polly.Kimberly, Polly.Ivy, Polly.Matthew, Polly.Justin, Polly.Joey
+	// Output: invalid XML response: verb 1: Speak voice "ROBOT": use one that speaks en-US: WOMAN, MAN, Polly.Joanna, Polly.Salli, Polly.Kendra, Polly.Kimberly, Polly.Ivy, Polly.Matthew, Polly.Justin, Polly.Joey
 }
 
 // A menu: GetInput speaks the choices and sends the digit pressed to its

@@ -107,7 +107,7 @@ func checkHints(hints string) error {
 	}
 	for _, p := range phrases {
 		if n := len([]rune(strings.TrimSpace(p))); n > 100 {
-			return fmt.Errorf("GetInput hints phrase %.20q… is %d characters: use at most 100 a phrase", p, n)
+			return fmt.Errorf("GetInput hints phrase %.20q… is %d characters: use at most 100 characters a phrase", p, n)
 		}
 	}
 	return nil

@@ -112,7 +112,7 @@ func (r Redirect) Element() (*etree.Element, error) {
 // (https://www.plivo.com/docs/voice/xml/routing#hangup).
 type Hangup struct {
 	// Reason is empty, or "rejected" or "busy": the caller hears a rejection
-	// tone or a busy signal instead of an answered call.
+	// tone or a busy signal.
 	Reason string
 	// Schedule, when at least 1, hangs up that many seconds later while the
 	// elements after it run; 0 hangs up now.

@@ -73,7 +73,8 @@ const (
 
 // unaccent spells the accented letters of the voices' names without their
 // accents, as Polly's own voice IDs (Vitoria, Lea) and Plivo's SSML page
-// (Polly.Lea, Polly.Penelope) spell them.
+// (Polly.Lea, Polly.Penelope) spell them; Plivo's SDKs strip the accents
+// before comparing names too (TransformString in plivo-go).
 var unaccent = strings.NewReplacer("á", "a", "ã", "a", "é", "e", "ê", "e", "í", "i", "ó", "o", "ô", "o", "ú", "u", "ç", "c")
 
 // checkSpeech checks text, voice and language of a <Speak> together, as
@@ -107,7 +108,7 @@ func checkSpeech(text, voice, language string) error {
 			return fmt.Errorf("Speak voice %q does not speak %s%s: use %s", voice, lang, pollyElsewhere(name), known.voices())
 		}
 	default:
-		return fmt.Errorf("Speak voice %q: use MAN, WOMAN or a Polly voice of the language, for %s: %s", voice, lang, known.voices())
+		return fmt.Errorf("Speak voice %q: use one that speaks %s: %s", voice, lang, known.voices())
 	}
 	return nil
 }

@@ -76,9 +76,10 @@ func validText(what, s string) error {
 	return nil
 }
 
-// Bool is a boolean attribute that may also be left out. Unlike a bool, it
-// can write the value that is Plivo's default and the other one alike, so
-// redirect="false" and an absent redirect (Plivo's default, true) differ.
+// Bool is a boolean attribute that may also be left out: Plivo then applies
+// its documented default. A bool could not tell "false" from "left out";
+// with Bool, redirect="false" and no redirect (Plivo's default, true) are
+// both written as meant.
 type Bool uint8
 
 // The values of a [Bool]: Unset (the zero value) writes no attribute and

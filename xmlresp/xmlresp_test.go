@@ -134,6 +134,9 @@ func FuzzRender(f *testing.F) {
 	f.Add("line\r\nbreak", "a\tb\nc\rd", "Polly.Joanna-Neural", "en-US", -1)
 	f.Add("Olá, tudo bem?", "none", "Polly.Vitória", "pt-BR", 32)
 	f.Add("hola, adiós", "1ww2#", "Polly.Lupe-Standard", "es-US", 0)
+	for _, code := range speakLanguageCodes() {
+		f.Add("Hi", "#", "Polly."+speakLanguages[code].polly[0], code, 1)
+	}
 	f.Fuzz(func(t *testing.T, text, number, voice, lang string, n int) {
 		if out, err := Render(Message{Src: number, Dst: number, Text: text}); err == nil {
 			var m struct {
