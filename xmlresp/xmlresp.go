@@ -4,9 +4,10 @@
 // User, Record, Hangup, and Message) and TwiML/LaML (Say, Message). Each
 // Plivo verb checks its attributes against the values Plivo's XML reference
 // documents (its doc comment names the page), and [Render] returns an error
-// that names the documented values rather than a document Plivo would reject. Text and attributes are
-// escaped as Plivo's own XML builder escapes them; the golden files in
-// handlers/testdata/plivo-xml are made by that builder.
+// that names the documented values rather than a document Plivo would
+// reject. Text and attributes are escaped as Plivo's own XML builder escapes
+// them; the golden files in handlers/testdata/plivo-xml and
+// xmlresp/testdata/plivo-sdk are made by that builder.
 package xmlresp
 
 import (
