@@ -20,7 +20,7 @@ func TestREADMEVerbs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	row := regexp.MustCompile("(?m)^\\| an XML verb \\|.*$").Find(readme)
+	row := regexp.MustCompile(`(?m)^\| an XML verb \|.*$`).Find(readme)
 	if row == nil {
 		t.Fatal(`the README has no "an XML verb" row`)
 	}

@@ -3,7 +3,12 @@ package xmlresp
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/beevik/etree"
 )
 
 // sdkSpeak is a Speak of text with Plivo's defaults.
@@ -24,8 +29,8 @@ var sdkDocs = map[string][]Verb{
 	}},
 	"getinput_speech": {
 		GetInput{
-			Action: "https://example.com/handle-input/", Method: "POST", InputType: "speech", ExecutionTimeout: 30,
-			SpeechEndTimeout: 3, FinishOnKey: "*", NumDigits: 8, SpeechModel: "command_and_search",
+			Action: "https://example.com/handle-input/", Method: "POST", InputType: "dtmf speech", ExecutionTimeout: 30,
+			DigitEndTimeout: 4, SpeechEndTimeout: 3, FinishOnKey: "*", NumDigits: 8, SpeechModel: "command_and_search",
 			Hints: "account balance, transfer money", Language: "en-GB",
 			InterimSpeechResultsCallback: "https://example.com/interim/", InterimSpeechResultsCallbackMethod: "GET",
 			Redirect: False, Log: False, ProfanityFilter: True,
@@ -44,7 +49,7 @@ var sdkDocs = map[string][]Verb{
 		CallerID: "+14155559999", CallerName: "Support Team", HangupOnStar: True,
 		ConfirmSound: "https://example.com/confirm.xml", ConfirmKey: "1", DialMusic: "real",
 		Targets: []Verb{Number{Digits: "+14155551234", SendDigits: "wwww1234#", SendOnPreanswer: True},
-			User{SIP: "sip:alice@phone.plivo.com", SendDigits: "1"}},
+			User{SIP: "sip:alice@phone.plivo.com", SendDigits: "1", SendOnPreanswer: False}},
 	}},
 	"record_session": {
 		Record{RecordSession: True, RecordChannelType: "mono", CallbackURL: "https://example.com/recording-ready/"},
@@ -90,5 +95,39 @@ func TestPlivoSDKBuilder(t *testing.T) {
 				t.Errorf("Render = %s, %v\nPlivo's builder: %s", got, err, want)
 			}
 		})
+	}
+}
+
+// TestPlivoSDKBuilderCoversEveryAttribute holds plivo-sdk.js to its word:
+// every attribute field of every Plivo voice verb is set in one of the
+// builder's documents, so TestPlivoSDKBuilder compares each with the SDK.
+func TestPlivoSDKBuilderCoversEveryAttribute(t *testing.T) {
+	seen := map[string]bool{} // "Element attr"
+	files, _ := filepath.Glob(filepath.Join("testdata", "plivo-sdk", "*.xml"))
+	for _, f := range files {
+		doc := etree.NewDocument()
+		if err := doc.ReadFromFile(f); err != nil {
+			t.Fatal(err)
+		}
+		for _, el := range doc.FindElements("//*") {
+			for _, a := range el.Attr {
+				seen[el.Tag+" "+a.Key] = true
+			}
+		}
+	}
+	notAttrs := []string{"Text", "URL", "Digits", "SIP", "Prompt", "Targets", "Verbs"} // element text and children
+	for _, v := range []Verb{Speak{}, Play{}, Wait{}, DTMF{}, Redirect{}, Hangup{}, PreAnswer{}, GetInput{}, GetDigits{},
+		Dial{}, Number{}, User{}, Record{}} {
+		typ := reflect.TypeOf(v)
+		for f := range typ.Fields() {
+			if slices.Contains(notAttrs, f.Name) {
+				continue
+			}
+			name := strings.NewReplacer("URL", "Url", "ID", "Id").Replace(f.Name)
+			attr := strings.ToLower(name[:1]) + name[1:]
+			if !seen[typ.Name()+" "+attr] {
+				t.Errorf("no document of plivo-sdk.js sets %s's %s (field %s): add it there and to sdkDocs", typ.Name(), attr, f.Name)
+			}
+		}
 	}
 }

@@ -5,7 +5,7 @@
 // (https://www.plivo.com/docs/voice/xml/), with every attribute xmlresp
 // writes set somewhere.
 //
-//   (cd ../../testdata/gen && npm ci) && node plivo-sdk.js
+//   (cd ../../testdata/gen && npm ci) && node plivo-sdk.js   (.ci/run does it, and compares)
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -36,8 +36,8 @@ doc('getdigits_full', (r) => {
 });
 doc('getinput_speech', (r) => {
   r.addGetInput({
-    action: 'https://example.com/handle-input/', method: 'POST', inputType: 'speech', executionTimeout: 30,
-    speechEndTimeout: 3, finishOnKey: '*', numDigits: 8, speechModel: 'command_and_search',
+    action: 'https://example.com/handle-input/', method: 'POST', inputType: 'dtmf speech', executionTimeout: 30,
+    digitEndTimeout: 4, speechEndTimeout: 3, finishOnKey: '*', numDigits: 8, speechModel: 'command_and_search',
     hints: 'account balance, transfer money', language: 'en-GB',
     interimSpeechResultsCallback: 'https://example.com/interim/', interimSpeechResultsCallbackMethod: 'GET',
     redirect: false, log: false, profanityFilter: true,
@@ -60,7 +60,7 @@ doc('dial_full', (r) => {
     confirmSound: 'https://example.com/confirm.xml', confirmKey: '1', dialMusic: 'real',
   });
   d.addNumber('+14155551234', { sendDigits: 'wwww1234#', sendOnPreanswer: true });
-  d.addUser('sip:alice@phone.plivo.com', { sendDigits: '1' });
+  d.addUser('sip:alice@phone.plivo.com', { sendDigits: '1', sendOnPreanswer: false });
 });
 // https://www.plivo.com/docs/voice/xml/record#record-entire-session
 doc('record_session', (r) => {
