@@ -24,7 +24,7 @@ func ExampleMessage() {
 func ExampleRender_invalid() {
 	_, err := xmlresp.Render(xmlresp.Speak{Text: "Hi", Voice: "ROBOT"})
 	fmt.Println(err)
-	// Output: invalid XML response: verb 1: Speak voice "ROBOT": use MAN, WOMAN or Polly.<Name>
+	// Output: invalid XML response: verb 1: Speak voice "ROBOT": use one that speaks en-US: WOMAN, MAN, Polly.Joanna, Polly.Salli, Polly.Kendra, Polly.Kimberly, Polly.Ivy, Polly.Matthew, Polly.Justin, Polly.Joey
 }
 
 // A menu: GetInput speaks the choices and sends the digit pressed to its
@@ -38,6 +38,20 @@ func ExampleGetInput() {
 	)
 	fmt.Println(string(doc))
 	// Output: <Response><GetInput action="https://answer.example.com/ivr/choice/" method="POST" inputType="dtmf" numDigits="1"><Speak>Press 1 for sales.</Speak></GetInput><Speak>Goodbye.</Speak><Hangup/></Response>
+}
+
+// A Bool attribute is Unset (Plivo's default), True or False. Here
+// GetDigits only reports the key pressed (redirect="false") and the call
+// goes on; Record is ended by no key (finishOnKey="none") and beeps as
+// Plivo does by default (PlayBeep left Unset).
+func ExampleBool() {
+	doc, _ := xmlresp.Render(
+		xmlresp.GetDigits{Action: "https://answer.example.com/log-input/", NumDigits: 1, Redirect: xmlresp.False,
+			Prompt: []xmlresp.Verb{xmlresp.Speak{Text: "Press any key."}}},
+		xmlresp.Record{Action: "https://answer.example.com/vm/", FinishOnKey: "none", MaxLength: 30},
+	)
+	fmt.Println(string(doc))
+	// Output: <Response><GetDigits action="https://answer.example.com/log-input/" numDigits="1" redirect="false"><Speak>Press any key.</Speak></GetDigits><Record action="https://answer.example.com/vm/" maxLength="30" finishOnKey="none"/></Response>
 }
 
 // Conference is a verb of your own: anything with an Element method is a

@@ -8,33 +8,34 @@ import (
 	"github.com/beevik/etree"
 )
 
-// Speak is Plivo's <Speak> verb: text read out to the caller.
+// Speak is Plivo's <Speak> verb: text read out to the caller
+// (https://www.plivo.com/docs/voice/xml/audio-output#speak).
 type Speak struct {
-	// Text is what is said. Required.
+	// Text is what is said, at most 3,000 characters. Required.
 	Text string
-	// Voice is MAN, WOMAN or an Amazon Polly voice such as Polly.Joanna or
-	// Polly.Joanna-Neural. Empty leaves Plivo's default (WOMAN).
+	// Voice is MAN, WOMAN or an Amazon Polly voice of Language, such as
+	// Polly.Joanna for en-US (the documented voices are in voices.go). Empty
+	// leaves Plivo's default (WOMAN).
 	Voice string
-	// Language is a language code such as en-US or arb. Empty leaves
-	// Plivo's default (en-US).
+	// Language is a language code Plivo documents for Speak, such as en-US
+	// or pt-BR, that Voice speaks. Empty leaves Plivo's default (en-US).
 	Language string
 	// Loop is how many times the text is said; 0 repeats it until the call
 	// ends. Nil leaves Plivo's default (once).
 	Loop *int
 }
 
-// Loop returns a pointer to n, for [Speak.Loop] and [Say.Loop].
+// Loop returns a pointer to n, for [Speak.Loop], [Play.Loop] and [Say.Loop].
 func Loop(n int) *int { return &n }
 
-var (
-	pollyVoice = regexp.MustCompile(`^Polly\.[A-Z][A-Za-z]*(-Neural|-Generative)?$`)
-	language   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
-)
+var language = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 
 // Element implements [Verb].
 func (s Speak) Element() (*etree.Element, error) {
-	if s.Voice != "" && s.Voice != "MAN" && s.Voice != "WOMAN" && !pollyVoice.MatchString(s.Voice) {
-		return nil, fmt.Errorf("Speak voice %q: use MAN, WOMAN or Polly.<Name>", s.Voice)
+	if s.Text != "" {
+		if err := checkSpeech(s.Text, s.Voice, s.Language); err != nil {
+			return nil, err
+		}
 	}
 	return spoken("Speak", s.Text, s.Voice, s.Language, s.Loop)
 }
@@ -69,7 +70,8 @@ func loopAttr(verb string, loop *int) (string, error) {
 	return strconv.Itoa(*loop), nil
 }
 
-// Message is Plivo's <Message> verb: a message sent from Src to Dst.
+// Message is Plivo's <Message> verb: a message sent from Src to Dst
+// (https://www.plivo.com/docs/messaging/xml/message).
 type Message struct {
 	// Text is the message body. Required.
 	Text string

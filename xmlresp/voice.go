@@ -10,15 +10,16 @@ import (
 	"github.com/beevik/etree"
 )
 
-// Play is Plivo's <Play>: an audio file played to the caller.
+// Play is Plivo's <Play>: an audio file played to the caller
+// (https://www.plivo.com/docs/voice/xml/audio-output#play).
 type Play struct {
-	URL  string // absolute http or https URL of an mp3 or wav file. Required.
+	URL  string // absolute https URL of an mp3 or wav file ("Audio must be served over HTTPS"). Required.
 	Loop *int   // times to play it; 0 repeats until the call ends. Nil: once.
 }
 
 // Element implements [Verb].
 func (p Play) Element() (*etree.Element, error) {
-	if err := checkURL("Play", p.URL, true); err != nil {
+	if err := checkHTTPS("Play", p.URL); err != nil {
 		return nil, err
 	}
 	loop, err := loopAttr("Play", p.Loop)
@@ -32,9 +33,15 @@ func (p Play) Element() (*etree.Element, error) {
 	return el, attrs(el, "loop", loop)
 }
 
-// Wait is Plivo's <Wait>: silence for Length seconds.
+// Wait is Plivo's <Wait>: a pause of Length seconds; first in a document, it
+// delays answering the call (https://www.plivo.com/docs/voice/xml/wait).
 type Wait struct {
-	Length int // seconds, at least 1
+	Length int // seconds, at least 1. Required.
+	// Silence True ends the wait early once MinSilence ms pass without
+	// sound; Unset leaves Plivo's default (false).
+	Silence    Bool
+	MinSilence int  // milliseconds of silence that end it, at least 1; 0 leaves Plivo's default (2000)
+	Beep       Bool // True waits for a voicemail machine's beep; Unset leaves Plivo's default (false)
 }
 
 // Element implements [Verb].
@@ -42,12 +49,45 @@ func (w Wait) Element() (*etree.Element, error) {
 	if w.Length < 1 {
 		return nil, fmt.Errorf("Wait length %d: use at least 1 second", w.Length)
 	}
+	if w.MinSilence < 0 {
+		return nil, fmt.Errorf("Wait minSilence %d: use at least 1 millisecond", w.MinSilence)
+	}
+	if err := checkBools("Wait", w.Silence, w.Beep); err != nil {
+		return nil, err
+	}
 	el := etree.NewElement("Wait")
-	return el, attrs(el, "length", strconv.Itoa(w.Length))
+	return el, attrs(el, "length", strconv.Itoa(w.Length), "silence", w.Silence.attr(),
+		"minSilence", optional(w.MinSilence), "beep", w.Beep.attr())
+}
+
+// DTMF is Plivo's <DTMF>: it sends Digits as tones on the call
+// (https://www.plivo.com/docs/voice/xml/audio-output#dtmf).
+type DTMF struct {
+	Digits string // 0-9, *, #, and w or W to wait 0.5 s or 1 s. Required.
+	// Async False waits for the tones to be sent before the next element;
+	// Unset leaves Plivo's default (true: send them while it runs).
+	Async Bool
+}
+
+var dtmfDigits = regexp.MustCompile(`^[0-9*#wW]+$`)
+
+// Element implements [Verb].
+func (d DTMF) Element() (*etree.Element, error) {
+	if !dtmfDigits.MatchString(d.Digits) {
+		return nil, fmt.Errorf("DTMF digits %q: use 0-9, *, #, w (wait 0.5 s) and W (wait 1 s)", d.Digits)
+	}
+	if err := checkBools("DTMF", d.Async); err != nil {
+		return nil, err
+	}
+	el, err := textElement("DTMF", d.Digits)
+	if err != nil {
+		return nil, err
+	}
+	return el, attrs(el, "async", d.Async.attr())
 }
 
 // Redirect is Plivo's <Redirect>: the call continues with the XML that URL
-// answers.
+// answers (https://www.plivo.com/docs/voice/xml/routing#redirect).
 type Redirect struct {
 	URL    string // absolute http or https URL. Required.
 	Method string // GET or POST; empty leaves Plivo's default (POST)
@@ -68,9 +108,15 @@ func (r Redirect) Element() (*etree.Element, error) {
 	return el, attrs(el, "method", r.Method)
 }
 
-// Hangup is Plivo's <Hangup>: the call ends.
+// Hangup is Plivo's <Hangup>: the call ends
+// (https://www.plivo.com/docs/voice/xml/routing#hangup).
 type Hangup struct {
-	Reason string // empty, or "rejected" or "busy" for a call not yet answered
+	// Reason is empty, or "rejected" or "busy": the caller hears a rejection
+	// tone or a busy signal.
+	Reason string
+	// Schedule, when at least 1, hangs up that many seconds later while the
+	// elements after it run; 0 hangs up now.
+	Schedule int
 }
 
 // Element implements [Verb].
@@ -80,137 +126,30 @@ func (h Hangup) Element() (*etree.Element, error) {
 	default:
 		return nil, fmt.Errorf("Hangup reason %q: use rejected or busy", h.Reason)
 	}
+	if h.Schedule < 0 {
+		return nil, fmt.Errorf("Hangup schedule %d: use at least 1 second, or 0 to hang up now", h.Schedule)
+	}
 	el := etree.NewElement("Hangup")
-	return el, attrs(el, "reason", h.Reason)
+	return el, attrs(el, "reason", h.Reason, "schedule", optional(h.Schedule))
 }
 
-// GetInput is Plivo's <GetInput>: it plays Prompt and collects the
-// caller's digits (or speech), then requests Action with them (Digits, or
-// Speech). Only Speak, Play and Wait may be nested.
-type GetInput struct {
-	Action           string // absolute http or https URL that receives the input. Required.
-	Method           string // GET or POST; empty leaves Plivo's default (POST)
-	InputType        string // dtmf, speech, or "dtmf speech". Required.
-	ExecutionTimeout int    // seconds to wait for input, 5 to 60; 0 leaves Plivo's default (15)
-	DigitEndTimeout  int    // seconds between digits, 2 to 10; 0 leaves Plivo's default (auto)
-	NumDigits        int    // digits to collect, 1 to 32; 0 leaves Plivo's default (32)
-	Language         string // speech language such as en-US
-	// Redirect, when true, makes Plivo continue with Action's answer.
-	Redirect bool
-	Prompt   []Verb // Speak, Play and Wait, played while waiting
+// PreAnswer is Plivo's <PreAnswer>: its verbs run before the call is
+// answered, and are not billed. "Only Speak, Play, and Wait elements are
+// allowed" (https://www.plivo.com/docs/voice/xml/routing#preanswer).
+type PreAnswer struct {
+	Verbs []Verb // Speak, Play and Wait
 }
 
 // Element implements [Verb].
-func (g GetInput) Element() (*etree.Element, error) {
-	if err := checkURL("GetInput action", g.Action, true); err != nil {
-		return nil, err
-	}
-	if err := checkMethod("GetInput", g.Method); err != nil {
-		return nil, err
-	}
-	switch g.InputType {
-	case "dtmf", "speech", "dtmf speech":
-	default:
-		return nil, fmt.Errorf("GetInput inputType %q: use dtmf, speech or \"dtmf speech\"", g.InputType)
-	}
-	if err := checkRange("GetInput executionTimeout", g.ExecutionTimeout, 5, 60); err != nil {
-		return nil, err
-	}
-	if err := checkRange("GetInput digitEndTimeout", g.DigitEndTimeout, 2, 10); err != nil {
-		return nil, err
-	}
-	if err := checkRange("GetInput numDigits", g.NumDigits, 1, 32); err != nil {
-		return nil, err
-	}
-	if g.Language != "" && !language.MatchString(g.Language) {
-		return nil, fmt.Errorf("GetInput language %q: use a code such as en-US", g.Language)
-	}
-	el := etree.NewElement("GetInput")
-	redirect := ""
-	if g.Redirect {
-		redirect = "true"
-	}
-	err := attrs(el, "action", g.Action, "method", g.Method, "inputType", g.InputType,
-		"executionTimeout", optional(g.ExecutionTimeout), "digitEndTimeout", optional(g.DigitEndTimeout),
-		"numDigits", optional(g.NumDigits), "language", g.Language, "redirect", redirect)
-	if err != nil {
-		return nil, err
-	}
-	return el, nest(el, "GetInput", g.Prompt, func(v Verb) bool {
+func (p PreAnswer) Element() (*etree.Element, error) {
+	el := etree.NewElement("PreAnswer")
+	return el, nest(el, "PreAnswer", p.Verbs, func(v Verb) bool {
 		switch v.(type) {
 		case Speak, Play, Wait:
 			return true
 		}
 		return false
 	})
-}
-
-// Dial is Plivo's <Dial>: the caller is connected to the first of its
-// numbers or SIP users who answers.
-type Dial struct {
-	CallerID string // the number the callee sees, a number of yours; empty: the caller's
-	Timeout  int    // seconds to ring, at least 1; 0 leaves Plivo's default
-	Action   string // absolute URL told how the dial ended; optional
-	Method   string // GET or POST, for Action
-	Targets  []Verb // Number and User, at least one
-}
-
-// Number is a phone number to dial, nested in [Dial].
-type Number struct {
-	Digits string // E.164 without spaces, such as 14155550100 or +14155550100
-}
-
-// User is a SIP endpoint to dial, nested in [Dial].
-type User struct {
-	SIP string // a SIP URI such as sip:alice@phone.plivo.com
-}
-
-var phoneNumber = regexp.MustCompile(`^\+?[0-9]{2,15}$`)
-
-// Element implements [Verb].
-func (d Dial) Element() (*etree.Element, error) {
-	if d.CallerID != "" && !phoneNumber.MatchString(d.CallerID) {
-		return nil, fmt.Errorf("Dial callerId %q: use a number such as 14155550100", d.CallerID)
-	}
-	if d.Timeout < 0 {
-		return nil, fmt.Errorf("Dial timeout %d: use at least 1 second", d.Timeout)
-	}
-	if err := checkURL("Dial action", d.Action, false); err != nil {
-		return nil, err
-	}
-	if err := checkMethod("Dial", d.Method); err != nil {
-		return nil, err
-	}
-	if len(d.Targets) == 0 {
-		return nil, fmt.Errorf("Dial needs a Number or a User")
-	}
-	el := etree.NewElement("Dial")
-	if err := attrs(el, "action", d.Action, "method", d.Method, "timeout", optional(d.Timeout), "callerId", d.CallerID); err != nil {
-		return nil, err
-	}
-	return el, nest(el, "Dial", d.Targets, func(v Verb) bool {
-		switch v.(type) {
-		case Number, User:
-			return true
-		}
-		return false
-	})
-}
-
-// Element implements [Verb].
-func (n Number) Element() (*etree.Element, error) {
-	if !phoneNumber.MatchString(n.Digits) {
-		return nil, fmt.Errorf("Number %q: use a number such as 14155550100", n.Digits)
-	}
-	return textElement("Number", n.Digits)
-}
-
-// Element implements [Verb].
-func (u User) Element() (*etree.Element, error) {
-	if !strings.HasPrefix(u.SIP, "sip:") || strings.ContainsAny(u.SIP, " \t\r\n<>") {
-		return nil, fmt.Errorf("User %q: use a SIP URI such as sip:alice@phone.plivo.com", u.SIP)
-	}
-	return textElement("User", u.SIP)
 }
 
 // nest adds children to el, each one that allowed accepts.
@@ -242,6 +181,19 @@ func checkURL(what, rawURL string, required bool) error {
 	return nil
 }
 
+// checkHTTPS checks the absolute https URL of an audio file, which Plivo
+// requires ("Audio must be served over HTTPS",
+// https://www.plivo.com/docs/voice/xml/audio-output#play).
+func checkHTTPS(what, rawURL string) error {
+	if rawURL == "" {
+		return fmt.Errorf("%s needs a URL", what)
+	}
+	if u, err := url.Parse(rawURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%s URL %q: use an absolute https URL (Plivo plays audio over HTTPS only)", what, rawURL)
+	}
+	return nil
+}
+
 func checkMethod(verb, method string) error {
 	switch method {
 	case "", "GET", "POST":
@@ -255,6 +207,23 @@ func checkRange(what string, n, lo, hi int) error {
 		return fmt.Errorf("%s %d: use %d to %d", what, n, lo, hi)
 	}
 	return nil
+}
+
+// checkAtLeast checks n >= lo, where 0 means absent.
+func checkAtLeast(what string, n, lo int) error {
+	if n != 0 && n < lo {
+		return fmt.Errorf("%s %d: use at least %d", what, n, lo)
+	}
+	return nil
+}
+
+// checkFinishOnKey checks a finishOnKey: one of 0-9, * and #, or "none"
+// (no key ends the input); empty leaves Plivo's default (#).
+func checkFinishOnKey(verb, key string) error {
+	if key == "" || key == "none" || len(key) == 1 && strings.Contains("0123456789*#", key) {
+		return nil
+	}
+	return fmt.Errorf("%s finishOnKey %q: use one of 0-9, * and #, or none", verb, key)
 }
 
 // optional is n as an attribute value, or "" (absent) for 0.

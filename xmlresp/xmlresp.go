@@ -1,11 +1,13 @@
 // Package xmlresp builds the XML documents that telephony providers expect in
-// answer to a webhook: Plivo XML (the verbs a first call flow uses: Speak,
-// Play, Wait, GetInput, Redirect, Dial with Number and User, Record, Hangup, and
-// Message) and TwiML/LaML (Say, Message). Each verb checks its attributes
-// against the provider's documented values, and [Render] returns an error
-// rather than a document the provider would reject. Text and attributes are
-// escaped as Plivo's own XML builder escapes them; the golden files in
-// handlers/testdata/plivo-xml are made by that builder.
+// answer to a webhook: Plivo XML (the verbs a call flow uses: Speak, Play,
+// Wait, DTMF, GetInput, GetDigits, PreAnswer, Redirect, Dial with Number and
+// User, Record, Hangup, and Message) and TwiML/LaML (Say, Message). Each
+// Plivo verb checks its attributes against the values Plivo's XML reference
+// documents (its doc comment names the page), and [Render] returns an error
+// that names the documented values rather than a document Plivo would
+// reject. Text and attributes are escaped as Plivo's own XML builder escapes
+// them; the golden files in handlers/testdata/plivo-xml and
+// xmlresp/testdata/plivo-sdk are made by that builder.
 package xmlresp
 
 import (
@@ -70,6 +72,41 @@ func validText(what, s string) error {
 	for _, r := range s {
 		if !(r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 && r <= 0x10FFFF) {
 			return fmt.Errorf("%s holds character %U, which XML cannot carry", what, r)
+		}
+	}
+	return nil
+}
+
+// Bool is a boolean attribute that may also be left out: Plivo then applies
+// its documented default. A bool could not tell "false" from "left out";
+// with Bool, redirect="false" and no redirect (Plivo's default, true) are
+// both written as meant.
+type Bool uint8
+
+// The values of a [Bool]: Unset (the zero value) writes no attribute and
+// leaves Plivo's documented default; True and False write "true" and "false".
+const (
+	Unset Bool = iota
+	True
+	False
+)
+
+// attr is b as an attribute value: "" (absent), "true" or "false".
+func (b Bool) attr() string {
+	switch b {
+	case True:
+		return "true"
+	case False:
+		return "false"
+	}
+	return ""
+}
+
+// checkBools refuses a Bool that is none of Unset, True and False.
+func checkBools(verb string, bs ...Bool) error {
+	for _, b := range bs {
+		if b > False {
+			return fmt.Errorf("%s: Bool(%d) is not a value: use xmlresp.True, xmlresp.False or leave it Unset", verb, b)
 		}
 	}
 	return nil

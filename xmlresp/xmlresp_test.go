@@ -2,13 +2,16 @@ package xmlresp
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/xml"
 	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -122,32 +125,97 @@ func TestRenderRejects(t *testing.T) {
 }
 
 // FuzzRender checks that any text either renders to XML that parses back to
-// the same text, or is refused; never bad XML.
+// the same text, or is refused; never bad XML. A Speak it accepts has a
+// voice and language Plivo documents and at most 3,000 characters; a
+// GetInput, documented keys and bounds; a DTMF, only tones.
 func FuzzRender(f *testing.F) {
-	f.Add("Hello, from Plivo", "14155550100")
-	f.Add("<&>\"'", "\x00")
-	f.Add("line\r\nbreak", "a\tb\nc\rd")
-	f.Fuzz(func(t *testing.T, text, number string) {
-		out, err := Render(Message{Src: number, Dst: number, Text: text})
-		if err != nil {
-			return
-		}
-		var m struct {
-			Message struct {
-				Src  string `xml:"src,attr"`
-				Text string `xml:",chardata"`
+	f.Add("Hello, from Plivo", "14155550100", "", "", 1)
+	f.Add("<&>\"'", "\x00", "MAN", "sv-SE", 33)
+	f.Add("line\r\nbreak", "a\tb\nc\rd", "Polly.Joanna-Neural", "en-US", -1)
+	f.Add("Olá, tudo bem?", "none", "Polly.Vitória", "pt-BR", 32)
+	f.Add("hola, adiós", "1ww2#", "Polly.Lupe-Standard", "es-US", 0)
+	for _, code := range speakLanguageCodes() {
+		f.Add("Hi", "#", "Polly."+speakLanguages[code].polly[0], code, 1)
+	}
+	f.Fuzz(func(t *testing.T, text, number, voice, lang string, n int) {
+		if out, err := Render(Message{Src: number, Dst: number, Text: text}); err == nil {
+			var m struct {
+				Message struct {
+					Src  string `xml:"src,attr"`
+					Text string `xml:",chardata"`
+				}
+			}
+			if err := xml.Unmarshal(out, &m); err != nil {
+				t.Fatalf("Render(%q) made XML that does not parse: %v\n%s", text, err, out)
+			}
+			// Everything survives parsing: CR in text, and tab, newline and CR in
+			// attributes, are written as character references, which a parser
+			// keeps, not as characters, which it normalises to spaces and newlines.
+			if m.Message.Text != text || m.Message.Src != number {
+				t.Fatalf("text %q and src %q came back as %q and %q\n%s", text, number, m.Message.Text, m.Message.Src, out)
 			}
 		}
-		if err := xml.Unmarshal(out, &m); err != nil {
-			t.Fatalf("Render(%q) made XML that does not parse: %v\n%s", text, err, out)
-		}
-		// Everything survives parsing: CR in text, and tab, newline and CR in
-		// attributes, are written as character references, which a parser
-		// keeps, not as characters, which it normalises to spaces and newlines.
-		if m.Message.Text != text || m.Message.Src != number {
-			t.Fatalf("text %q and src %q came back as %q and %q\n%s", text, number, m.Message.Text, m.Message.Src, out)
+		fuzzSpeak(t, text, voice, lang)
+		fuzzGetInput(t, text, number, n)
+		if _, err := Render(DTMF{Digits: number}); err == nil && strings.Trim(number, "0123456789*#wW") != "" {
+			t.Fatalf("DTMF %q accepted", number)
 		}
 	})
+}
+
+// fuzzSpeak: an accepted Speak parses back whole, within Plivo's bounds.
+func fuzzSpeak(t *testing.T, text, voice, lang string) {
+	out, err := Render(Speak{Text: text, Voice: voice, Language: lang})
+	if err != nil {
+		return
+	}
+	var s struct {
+		Speak struct {
+			Voice    string `xml:"voice,attr"`
+			Language string `xml:"language,attr"`
+			Text     string `xml:",chardata"`
+		}
+	}
+	if err := xml.Unmarshal(out, &s); err != nil {
+		t.Fatalf("Speak made XML that does not parse: %v\n%s", err, out)
+	}
+	known, ok := speakLanguages[cmp.Or(lang, "en-US")]
+	switch {
+	case s.Speak.Text != text || s.Speak.Voice != voice || s.Speak.Language != lang:
+		t.Fatalf("Speak %q %q %q came back as %q %q %q", text, voice, lang, s.Speak.Text, s.Speak.Voice, s.Speak.Language)
+	case utf8.RuneCountInString(text) > 3000:
+		t.Fatalf("Speak of %d characters accepted", utf8.RuneCountInString(text))
+	case !ok:
+		t.Fatalf("Speak language %q accepted; Plivo documents no such language", lang)
+	case !slices.Contains(strings.Split(known.voices(), ", "), cmp.Or(voice, "WOMAN")) &&
+		!slices.Contains(strings.Split(unaccent.Replace(known.voices()), ", "), voice):
+		t.Fatalf("Speak voice %q accepted for %s; it speaks %s", voice, cmp.Or(lang, "en-US"), known.voices())
+	}
+}
+
+// fuzzGetInput: an accepted GetInput has documented keys and bounds, and its
+// hints come back whole.
+func fuzzGetInput(t *testing.T, hints, key string, n int) {
+	out, err := Render(GetInput{Action: "https://a.example/", InputType: "speech", FinishOnKey: key, Hints: hints, NumDigits: n})
+	if err != nil {
+		return
+	}
+	var g struct {
+		GetInput struct {
+			Hints string `xml:"hints,attr"`
+		}
+	}
+	if err := xml.Unmarshal(out, &g); err != nil {
+		t.Fatalf("GetInput made XML that does not parse: %v\n%s", err, out)
+	}
+	switch {
+	case g.GetInput.Hints != hints:
+		t.Fatalf("hints %q came back as %q", hints, g.GetInput.Hints)
+	case n < 0 || n > 32:
+		t.Fatalf("numDigits %d accepted", n)
+	case key != "" && key != "none" && (len(key) != 1 || !strings.Contains("0123456789*#", key)):
+		t.Fatalf("finishOnKey %q accepted", key)
+	}
 }
 
 // TestCallFlowVerbs checks each verb a first IVR uses against Plivo's
@@ -169,7 +237,7 @@ func TestCallFlowVerbs(t *testing.T) {
 		{"hangup", Hangup{Reason: "busy"}, `<Hangup reason="busy"/>`},
 		{"hangup for no reason Plivo knows", Hangup{Reason: "bored"}, ""},
 		{"getinput", GetInput{Action: "https://a.example/c/", InputType: "dtmf speech", ExecutionTimeout: 5, DigitEndTimeout: 2,
-			NumDigits: 4, Language: "en-US", Redirect: true, Prompt: []Verb{speak, Play{URL: "https://a.example/a.mp3"}, Wait{Length: 1}}},
+			NumDigits: 4, Language: "en-US", Redirect: True, Prompt: []Verb{speak, Play{URL: "https://a.example/a.mp3"}, Wait{Length: 1}}},
 			`<GetInput action="https://a.example/c/" inputType="dtmf speech" executionTimeout="5" digitEndTimeout="2" numDigits="4" language="en-US" redirect="true"><Speak>Hi</Speak><Play>https://a.example/a.mp3</Play><Wait length="1"/></GetInput>`},
 		{"getinput without action", GetInput{InputType: "dtmf"}, ""},
 		{"getinput other input", GetInput{Action: "https://a.example/c/", InputType: "voice"}, ""},
@@ -182,8 +250,8 @@ func TestCallFlowVerbs(t *testing.T) {
 		{"dial nesting a Speak", Dial{Targets: []Verb{speak}}, ""},
 		{"dial several numbers in one", Dial{Targets: []Verb{Number{Digits: "14155550100<14155550101"}}}, ""},
 		{"user not SIP", Dial{Targets: []Verb{User{SIP: "alice"}}}, ""},
-		{"record", Record{Action: "https://a.example/vm/", Method: "POST", FileFormat: "wav", NoRedirect: true, Timeout: 5,
-			MaxLength: 120, FinishOnKey: "*", PlayBeep: new(bool)},
+		{"record", Record{Action: "https://a.example/vm/", Method: "POST", FileFormat: "wav", Redirect: False, Timeout: 5,
+			MaxLength: 120, FinishOnKey: "*", PlayBeep: False},
 			`<Record action="https://a.example/vm/" method="POST" fileFormat="wav" redirect="false" timeout="5" maxLength="120" finishOnKey="*" playBeep="false"/>`},
 		{"record, Plivo's defaults", Record{}, `<Record/>`},
 		{"record a relative action", Record{Action: "/vm/"}, ""},
