@@ -197,13 +197,14 @@ func (s *session) send(req *http.Request) (int, []byte, error) {
 
 // resolve is ref resolved against the URL of the document that named it:
 // Plivo's pages ask for "a fully qualified URL" and say nothing of a relative
-// one, yet print one (action="/dial-status/"); the simulator resolves it as a
-// browser would, and says so.
+// one, yet print one (action="/dial-status/"); the simulator resolves a path
+// ("/…") against it, and says so; anything else that is not an absolute URL
+// ends the call as an invalid URL.
 func (s *session) resolve(base, ref string) string {
 	ref = strings.TrimSpace(ref)
 	r, err := url.Parse(ref)
-	if err != nil || r.IsAbs() {
-		return ref
+	if err != nil || r.IsAbs() || !strings.HasPrefix(ref, "/") {
+		return ref // not a path: refused later as not a URL
 	}
 	b, err := url.Parse(base)
 	if err != nil {
