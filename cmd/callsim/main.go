@@ -44,55 +44,68 @@ func stdinIf(terminal bool) io.Reader {
 	return nil
 }
 
+// options are the command's flags.
+type options struct {
+	call                  callsim.Call
+	token, digits, cacert string
+	digitsGiven           bool
+}
+
+// flagSet defines the flags, which fill o; each help says what it does and
+// shows an example.
+func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("callsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.call.AnswerURL, "answer", "", "the answer URL (required), e.g. -answer http://localhost:8080/ivr/")
+	fs.StringVar(&o.call.HangupURL, "hangup", "", "the hangup URL, told when the call ends (default: the answer URL, as Plivo does), e.g. -hangup http://localhost:8080/hangup/")
+	fs.StringVar(&o.call.FallbackURL, "fallback", "", "the fallback answer URL, tried when the answer URL fails, e.g. -fallback http://localhost:8080/fallback/")
+	fs.StringVar(&o.call.AnswerMethod, "method", "POST", "the answer URL's method: GET or POST, e.g. -method GET")
+	fs.StringVar(&o.token, "token", "", "the auth token to sign with (shown by ps: prefer PLIVO_AUTH_TOKEN or .env); default: PLIVO_AUTH_TOKEN, then .env, then the development server's .dev-token")
+	fs.Func("digits", "the caller's input at each GetInput or GetDigits, comma-separated: keys, an empty entry for none, speech:WORDS for speech, e.g. -digits '7,,speech:sales'; not given: asked on the terminal", func(v string) error {
+		o.digits, o.digitsGiven = v, true
+		return nil
+	})
+	fs.StringVar(&o.call.From, "from", "14155550100", "the caller's number, e.g. -from 14155550100")
+	fs.StringVar(&o.call.To, "to", "14155550111", "your Plivo number, called, e.g. -to 14155550111")
+	fs.StringVar(&o.call.DialStatus, "dial", "completed", "how each Dial ends: completed, busy, failed, timeout or no-answer, e.g. -dial busy (the starter's IVR dials only when IVR_TRANSFER_NUMBER is set)")
+	fs.DurationVar(&o.call.RecordLength, "record-length", 7*time.Second, "how long the caller speaks at a Record before pressing its finishOnKey (maxLength still bounds it), e.g. -record-length 90s")
+	fs.DurationVar(&o.call.HangupAfter, "hangup-after", 0, "the caller hangs up once the call has lasted this long (in a Record, a Wait, a loop, a Dial), e.g. -hangup-after 20s")
+	fs.Func("allow-host", "another host the XML may send the call to, signed (repeatable; default: only the answer, hangup and fallback URLs' hosts), e.g. -allow-host api.example.com", func(v string) error {
+		o.call.AllowHosts = append(o.call.AllowHosts, v)
+		return nil
+	})
+	fs.StringVar(&o.cacert, "cacert", "", "a PEM file of the CA that signed the server's certificate (a self-signed HTTPS server), e.g. -cacert ./dev-ca.pem")
+	return fs
+}
+
 // run is the command: it returns the exit code. ask, when not nil, is where
 // the digits of each GetInput are read when -digits is not given; dir is
 // where .env and .dev-token are looked for.
 func run(ctx context.Context, args []string, getenv func(string) string, dir string, ask io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("callsim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := callsim.Call{Transcript: stdout}
-	var token, digits, cacertFile string
-	digitsGiven := false
-	fs.StringVar(&c.AnswerURL, "answer", "", "the answer URL (required), e.g. -answer http://localhost:8080/ivr/")
-	fs.StringVar(&c.HangupURL, "hangup", "", "the hangup URL, told when the call ends (default: the answer URL, as Plivo does), e.g. -hangup http://localhost:8080/hangup/")
-	fs.StringVar(&c.FallbackURL, "fallback", "", "the fallback answer URL, tried when the answer URL fails, e.g. -fallback http://localhost:8080/fallback/")
-	fs.StringVar(&c.AnswerMethod, "method", "POST", "the answer URL's method: GET or POST, e.g. -method GET")
-	fs.StringVar(&token, "token", "", "the auth token to sign with (shown by ps: prefer PLIVO_AUTH_TOKEN or .env); default: PLIVO_AUTH_TOKEN, then .env, then the development server's .dev-token")
-	fs.Func("digits", "the caller's input at each GetInput or GetDigits, comma-separated: keys, an empty entry for none, speech:WORDS for speech, e.g. -digits '7,,speech:sales'; not given: asked on the terminal", func(v string) error {
-		digits, digitsGiven = v, true
-		return nil
-	})
-	fs.StringVar(&c.From, "from", "14155550100", "the caller's number, e.g. -from 14155550100")
-	fs.StringVar(&c.To, "to", "14155550111", "your Plivo number, called, e.g. -to 14155550111")
-	fs.StringVar(&c.DialStatus, "dial", "completed", "how each Dial ends: completed, busy, failed, timeout or no-answer, e.g. -dial busy (the starter's IVR dials only when IVR_TRANSFER_NUMBER is set)")
-	fs.DurationVar(&c.RecordLength, "record-length", 7*time.Second, "how long the caller speaks at a Record before pressing its finishOnKey (maxLength still bounds it), e.g. -record-length 90s")
-	fs.DurationVar(&c.HangupAfter, "hangup-after", 0, "the caller hangs up once the call has lasted this long (in a Record, a Wait, a loop, a Dial), e.g. -hangup-after 20s")
-	fs.Func("allow-host", "another host the XML may send the call to, signed (repeatable; default: only the answer, hangup and fallback URLs' hosts), e.g. -allow-host api.example.com", func(v string) error {
-		c.AllowHosts = append(c.AllowHosts, v)
-		return nil
-	})
-	fs.StringVar(&cacertFile, "cacert", "", "a PEM file of the CA that signed the server's certificate (a self-signed HTTPS server), e.g. -cacert ./dev-ca.pem")
+	o := options{call: callsim.Call{Transcript: stdout}}
+	fs := o.flagSet(stderr)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if c.AnswerURL == "" || fs.NArg() > 0 || (c.AnswerMethod != "GET" && c.AnswerMethod != "POST") {
+	if o.call.AnswerURL == "" || fs.NArg() > 0 || (o.call.AnswerMethod != "GET" && o.call.AnswerMethod != "POST") {
 		fmt.Fprintln(stderr, "usage: callsim -answer URL [-hangup URL] [-digits 1,,speech:sales] [-dial busy] [-hangup-after 20s] [-record-length 90s] [-token T] [-method GET|POST] (-h: every flag)")
 		return 2
 	}
-	client, err := cacert.Client(cacertFile)
+	client, err := cacert.Client(o.cacert)
 	if err != nil {
 		fmt.Fprintln(stderr, "callsim:", err)
 		return 2
 	}
+	c := o.call
 	c.Client = client
 	var source string
-	if c.Token, source, err = tokensource.Find(token, "PLIVO_AUTH_TOKEN", getenv, dir); err != nil {
+	if c.Token, source, err = tokensource.Find(o.token, "PLIVO_AUTH_TOKEN", getenv, dir); err != nil {
 		fmt.Fprintln(stderr, "callsim:", err)
 		return 2
 	}
 	fmt.Fprintf(stdout, "signing with the token from %s\n", source)
-	if digitsGiven {
-		c.Digits = strings.Split(digits, ",")
+	if o.digitsGiven {
+		c.Digits = strings.Split(o.digits, ",")
 	} else if ask != nil {
 		c.Input = prompter(ask, stdout)
 	}
