@@ -244,8 +244,8 @@ func (s *session) play() (Hangup, error) {
 // answer URL, if given, is requested with the same parameters
 // (https://www.plivo.com/docs/account/api/application/create-an-application/:
 // "Invoked by Plivo only if answer_url is unavailable or the XML response is
-// invalid"); when that fails too, the call ends: 7011 Error Reaching Answer
-// URL or 8011 Invalid Answer XML.
+// invalid"), by POST, fallback_method's default; when that fails too, the
+// call ends: 7011 Error Reaching Answer URL or 8011 Invalid Answer XML.
 func (s *session) answer() outcome {
 	method := cmp.Or(s.AnswerMethod, "POST")
 	o := s.fetch(method, s.AnswerURL, s.params("ringing"), errAnswerURL, errAnswerURL, badAnswerXML)
@@ -253,5 +253,5 @@ func (s *session) answer() outcome {
 		return o
 	}
 	s.say("  (the answer URL failed: %v; requesting the fallback answer URL)", o.err)
-	return s.fetch(method, s.FallbackURL, s.params("ringing"), errAnswerURL, errAnswerURL, badAnswerXML)
+	return s.fetch("POST", s.FallbackURL, s.params("ringing"), errAnswerURL, errAnswerURL, badAnswerXML)
 }

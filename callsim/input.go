@@ -100,7 +100,7 @@ func (s *session) nested(el element, verb string) (string, outcome) {
 	var prompts []string
 	for _, child := range el.Children {
 		switch child.XMLName.Local {
-		case "Speak", "Play", "Wait":
+		case "Speak", "Play":
 			if o := s.prompt(child); o.end != nil {
 				return "", o
 			}
