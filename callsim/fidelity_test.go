@@ -166,6 +166,9 @@ var fidelity = map[string]func(t *testing.T){
 	"getinput-digitendtimeout": func(t *testing.T) {
 		res := must(t, `<Response><GetInput action="http://example.com/in" inputType="dtmf" digitEndTimeout="4"/></Response>`, Call{Digits: []string{"7"}}, "/in", `<Response/>`)
 		endedAs(t, res, "4010", "", "4", "")
+		res = must(t, `<Response><GetInput action="http://example.com/in" inputType="dtmf"/></Response>`, Call{Digits: []string{"7"}}, "/in", `<Response/>`)
+		endedAs(t, res, "4010", "", "5", "")
+		has(t, res, "digitEndTimeout auto: Plivo's page gives no length; 5s taken")
 	},
 	"getinput-speech": func(t *testing.T) {
 		res := must(t, `<Response><GetInput action="http://example.com/in" inputType="speech"/></Response>`, Call{Digits: []string{"speech:sales please"}}, "/in", next)
@@ -188,6 +191,7 @@ var fidelity = map[string]func(t *testing.T){
 			t.Errorf("requests %d, said %q: want the action not called and the next element run", len(res.Requests), res.Said)
 		}
 		endedAs(t, res, "4010", "Plivo", "10", "")
+		has(t, res, "no input: the action is not requested")
 	},
 	"getinput-no-inputtype": func(t *testing.T) {
 		res := must(t, `<Response><GetInput action="http://example.com/in"/></Response>`, Call{Digits: []string{"1"}}, "/in", next)
@@ -250,6 +254,7 @@ var fidelity = map[string]func(t *testing.T){
 		if u := sent(t, res, "/in").URL; strings.Contains(u, "#") || strings.Contains(u, "rc=3") || !strings.Contains(u, "CallUUID=") {
 			t.Errorf("URL %s: want the parameters in the query and no fragment", u)
 		}
+		has(t, res, "#ct=2000&rc=3 is Plivo's callback configuration: not sent, and not signed")
 	},
 	"dial-action": func(t *testing.T) {
 		for status, ring := range map[string]string{"completed": "true", "busy": "false", "failed": "false", "timeout": "true", "no-answer": "true"} {
@@ -347,6 +352,7 @@ var fidelity = map[string]func(t *testing.T){
 	"hangup-rejected": func(t *testing.T) {
 		res := must(t, `<Response><Hangup/><Speak>never</Speak></Response>`, Call{})
 		endedAs(t, res, "3020", "Answer XML", "0", "0")
+		has(t, res, "name no cause code for a rejected call")
 		if h := res.Requests[1].Params.Get("HangupCause"); h != "CALL_REJECTED" || len(res.Said) != 0 {
 			t.Errorf("HangupCause %q, said %q", h, res.Said)
 		}
@@ -362,6 +368,7 @@ var fidelity = map[string]func(t *testing.T){
 	"hangup-schedule": func(t *testing.T) {
 		res := must(t, `<Response><Hangup schedule="10"/><Speak loop="0">This announcement will loop.</Speak></Response>`, Call{})
 		endedAs(t, res, "6000", "Plivo", "10", "10")
+		has(t, res, "name no cause for a scheduled hangup")
 	},
 	"hangup-schedule-last": func(t *testing.T) {
 		res := must(t, `<Response><Speak>Hi</Speak><Hangup schedule="10"/></Response>`, Call{})

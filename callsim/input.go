@@ -41,8 +41,7 @@ func (s *session) getInput(el element, base string) outcome {
 		p.Set("SpeechConfidenceScore", "0.9")
 		s.note("SpeechConfidenceScore is the simulator's 0.9")
 	case !isSpeech && entry != "" && slices.Contains(types, "dtmf"):
-		end := cmp.Or(atoi(el.attr("digitEndTimeout", "auto")), 5)
-		digits, h, ok := s.keys(entry, el.attr("finishOnKey", "#"), atoi(el.attr("numDigits", "0")), end)
+		digits, h, ok := s.keys(entry, el.attr("finishOnKey", "#"), atoi(el.attr("numDigits", "0")), atoi(el.attr("digitEndTimeout", "auto")))
 		if !ok {
 			return ended(h, nil)
 		}
@@ -55,6 +54,7 @@ func (s *session) getInput(el element, base string) outcome {
 		if entry != "" {
 			s.note("the caller's %q is not an input this <GetInput inputType=%q> listens for", entry, strings.Join(types, " "))
 		}
+		s.note("no input: the action is not requested and the next element runs (Plivo's page says the next element runs)")
 		return s.noInput(el.attr("executionTimeout", "15"))
 	}
 	return s.follow(el, base, p)
@@ -72,7 +72,8 @@ func (s *session) noInput(seconds string) outcome {
 
 // keys is what Plivo keeps of the keys the caller pressed: up to the
 // finishOnKey, which is not kept (none or "" disables it), or numDigits
-// (0: no limit). Input that stops otherwise ends after endTimeout seconds.
+// (0: no limit). Input that stops otherwise ends after endTimeout seconds
+// (0, GetInput's auto: 5 s, said).
 func (s *session) keys(entry, finish string, numDigits, endTimeout int) (string, Hangup, bool) {
 	if finish == "none" {
 		finish = ""
@@ -88,6 +89,10 @@ func (s *session) keys(entry, finish string, numDigits, endTimeout int) (string,
 			s.say("  ask  → %s (numDigits reached)", got.String())
 			return got.String(), Hangup{}, true
 		}
+	}
+	if endTimeout <= 0 {
+		endTimeout = 5
+		s.note("digitEndTimeout auto: Plivo's page gives no length; 5s taken")
 	}
 	s.say("  ask  → %s (then %ds without a key ends the input)", got.String(), endTimeout)
 	h, ok := s.advance(endTimeout)

@@ -144,6 +144,9 @@ func (s *session) target(rawURL string) (string, error) {
 		s.say("  refused  %s: host %s is not the answer URL's; nothing was signed (allow it with AllowHosts, or -allow-host %s)", escape(rawURL), escape(h), escape(h))
 		return "", fmt.Errorf("%w: %s", ErrHost, escape(rawURL))
 	}
+	if u.Fragment != "" {
+		s.note("#%s is Plivo's callback configuration: not sent, and not signed (Plivo's pages do not say what is signed)", escape(u.Fragment))
+	}
 	u.Fragment, u.RawFragment = "", ""
 	return u.String(), nil
 }

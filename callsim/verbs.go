@@ -147,6 +147,7 @@ func (s *session) advance(n int) (Hangup, bool) {
 	if s.schedule > 0 && s.schedule <= to && (s.HangupAfter == 0 || s.schedule <= s.hangupAt()) {
 		s.clock = s.schedule
 		s.say("  (the scheduled hangup falls due at %ds)", s.clock)
+		s.note("Plivo's pages name no cause for a scheduled hangup: 6000 Scheduled Hangup, source Plivo, is taken")
 		return hangupScheduled, false
 	}
 	if s.HangupAfter > 0 && s.hangupAt() <= to {
@@ -288,6 +289,7 @@ func (s *session) hangup(el element, last bool) outcome {
 	reason := el.attr("reason", "")
 	if s.answerAt < 0 {
 		s.say("  hangup  → the call is rejected (%s), never answered", cmp.Or(reason, "rejected"))
+		s.note("Plivo's pages name no cause code for a rejected call: the hangup-causes page's %s is taken", cmp.Or(reason, "rejected"))
 		if reason == "busy" {
 			return ended(hangupBusy, nil)
 		}
