@@ -153,8 +153,8 @@ func (c Call) Run(ctx context.Context) (*Result, error) {
 	}
 	end, err := s.play()
 	s.res.Hangup = end
-	s.ending = true // the callbacks of the end are sent whatever the count
-	s.finishRecordings()
+	s.finishRecordings() // within MaxRequests, like every request of the call
+	s.ending = true      // the hangup callback is sent whatever the count
 	s.say("  (hangup: %s, %d %s)", end.Source, end.Code, end.Name)
 	if _, herr := s.request("POST", s.HangupURL, s.hangupParams(end)); err == nil {
 		err = herr

@@ -37,7 +37,11 @@ func (s *session) dial(el element, base string) outcome {
 		seconds = min(30, cmp.Or(atoi(el.attr("timeLimit", "14400")), 14400))
 		s.dialled = append(s.dialled, [2]int{s.clock, s.clock + seconds})
 	case "no-answer", "timeout":
-		seconds = cmp.Or(atoi(el.attr("timeout", "")), 30)
+		seconds = atoi(el.attr("timeout", ""))
+		if seconds <= 0 {
+			seconds = 30
+			s.note("<Dial> without timeout: Plivo's page gives no default; it rings 30s")
+		}
 	}
 	if h, ok := s.advance(seconds); !ok {
 		return ended(h, nil)

@@ -264,6 +264,9 @@ var fidelity = map[string]func(t *testing.T){
 				(p.Get("DialBLegUUID") != "") != (status == "completed") || p.Get("DialHangupCause") == "" {
 				t.Errorf("%s: action got %v", status, p)
 			}
+			if status == "no-answer" {
+				has(t, res, "without timeout: Plivo's page gives no default; it rings 30s")
+			}
 		}
 	},
 	"dial-no-action": func(t *testing.T) {
