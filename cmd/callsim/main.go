@@ -6,9 +6,11 @@
 //	go run ./cmd/callsim -answer http://localhost:8080/ivr/ -digits 2 -dial busy  # needs IVR_TRANSFER_NUMBER
 //	go run ./cmd/callsim -answer http://localhost:8080/ivr/ -digits 3 -hangup-after 15s
 //
-// With no -digits and a terminal on stdin, it asks for each input. It exits
-// 1 when a callback is refused, the XML does not parse, or a verb cannot be
-// simulated, and 2 on a usage error. Run it with -h for every flag.
+// With no -digits and a terminal on stdin, it asks for each input. What the
+// server sends is printed with its control characters escaped. It exits 1
+// when a callback is refused, the XML does not parse, a verb cannot be
+// simulated or a URL names a host it will not sign for (-allow-host), and 2
+// on a usage error. Run it with -h for every flag, each with an example.
 package main
 
 import (
