@@ -36,7 +36,12 @@ func (f *flow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.nonces = append(f.nonces, r.Header.Get(security.HeaderPlivoV3Nonce))
-	io.WriteString(w, f.docs[r.URL.Path])
+	doc, ok := f.docs[r.URL.Path]
+	if !ok && r.URL.Path != "/hangup" {
+		http.NotFound(w, r)
+		return
+	}
+	io.WriteString(w, doc)
 }
 
 func run(t *testing.T, f *flow, c Call) (*Result, error) {
@@ -101,7 +106,8 @@ func TestVerbs(t *testing.T) {
 	}
 }
 
-// TestEnds: each way a call ends early, and what the hangup URL is told.
+// TestEnds: each way a call ends early, and the cause, code and source the
+// hangup URL is told (https://www.plivo.com/docs/voice/troubleshooting/hangup-causes/).
 func TestEnds(t *testing.T) {
 	menu := `<Response><GetInput action="http://example.com/loop" inputType="dtmf"><Speak>Menu</Speak></GetInput><Speak>Bye</Speak></Response>`
 	tests := []struct {
@@ -109,25 +115,39 @@ func TestEnds(t *testing.T) {
 		digits       []string
 		err          error
 		source       string // HangupSource sent to the hangup URL
+		code         string // HangupCauseCode
 	}{
-		{"no input, then the end of the document", menu, []string{""}, nil, "Plivo"},
-		{"digits run out: the caller hangs up", menu, nil, nil, "Caller"},
-		{"a Redirect loop", `<Response><Redirect>http://example.com/loop</Redirect></Response>`, nil, ErrTooLong, "Error"},
-		{"a verb it cannot simulate", `<Response><Conference>room</Conference></Response>`, nil, ErrUnsupported, "Error"},
-		{"speech input", `<Response><GetInput action="http://example.com/x" inputType="speech"/></Response>`, nil, ErrUnsupported, "Error"},
-		{"not XML", `Hello`, nil, ErrBadXML, "Error"},
-		{"another root", `<Say>Hi</Say>`, nil, ErrBadXML, "Error"},
+		{"no input, then the end of the document", menu, []string{""}, nil, "Plivo", "4010"},
+		{"digits run out: the caller hangs up", menu, nil, nil, "Caller", "4000"},
+		{"a Redirect loop: the caller hangs up", `<Response><Redirect>http://example.com/loop</Redirect></Response>`, nil, ErrTooLong, "Caller", "4000"},
+		{"a verb it cannot simulate", `<Response><Conference>room</Conference></Response>`, nil, ErrUnsupported, "Unknown", "0"},
+		{"speech the GetInput does not listen for", `<Response><GetInput action="http://example.com/x" inputType="dtmf"/></Response>`, []string{"speech:hello"}, nil, "Plivo", "4010"},
+		{"not XML", `Hello`, nil, ErrBadXML, "Error", "8011"},
+		{"another root", `<Say>Hi</Say>`, nil, ErrBadXML, "Error", "8011"},
+		{"an action that fails, redirect true", `<Response><GetInput action="http://example.com/missing" inputType="dtmf"/></Response>`, []string{"1"}, nil, "Error", "7012"},
+		{"an action answering other XML", `<Response><GetInput action="http://example.com/bad" inputType="dtmf"/></Response>`, []string{"1"}, ErrBadXML, "Error", "8012"},
+		{"a Redirect that fails", `<Response><Redirect>http://example.com/missing</Redirect></Response>`, nil, nil, "Error", "7014"},
+		{"Hangup first: rejected, never answered", `<Response><Hangup/><Speak>never</Speak></Response>`, nil, nil, "Answer XML", "3020"},
+		{"Hangup busy first", `<Response><Hangup reason="busy"/></Response>`, nil, nil, "Answer XML", "3010"},
+		{"Hangup after a Speak", `<Response><Speak>Hi</Speak><Hangup reason="rejected"/></Response>`, nil, nil, "Answer XML", "4000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := &flow{docs: map[string]string{"/answer": tt.answer, "/loop": `<Response><Redirect>http://example.com/loop</Redirect></Response>`}}
+			f := &flow{docs: map[string]string{"/answer": tt.answer, "/loop": `<Response><Redirect>http://example.com/loop</Redirect></Response>`,
+				"/bad": `<Say/>`}}
 			res, err := run(t, f, Call{Digits: tt.digits, MaxRequests: 6})
-			if !errors.Is(err, tt.err) {
+			if tt.err == nil && err != nil {
+				var refused *RefusedError
+				if !errors.As(err, &refused) {
+					t.Fatalf("Run = %v, want no error or a refusal", err)
+				}
+			} else if !errors.Is(err, tt.err) {
 				t.Fatalf("Run = %v, want %v", err, tt.err)
 			}
 			last := res.Requests[len(res.Requests)-1]
-			if !strings.HasSuffix(last.URL, "/hangup") || last.Params.Get("HangupSource") != tt.source {
-				t.Errorf("last request %s with HangupSource %q; want the hangup URL with %q", last.URL, last.Params.Get("HangupSource"), tt.source)
+			if !strings.HasSuffix(last.URL, "/hangup") || last.Params.Get("HangupSource") != tt.source || last.Params.Get("HangupCauseCode") != tt.code {
+				t.Errorf("last request %s with HangupSource %q, code %q; want the hangup URL with %q, %q\n%s", last.URL,
+					last.Params.Get("HangupSource"), last.Params.Get("HangupCauseCode"), tt.source, tt.code, strings.Join(res.Lines, "\n"))
 			}
 		})
 	}
@@ -139,7 +159,7 @@ func TestRefused(t *testing.T) {
 	f := &flow{docs: map[string]string{}}
 	_, err := Call{Handler: f, Token: "wrong", AnswerURL: "http://example.com/answer"}.Run(context.Background())
 	var refused *RefusedError
-	if !errors.As(err, &refused) || refused.Status != 403 || !strings.Contains(err.Error(), "403 Forbidden: invalid signature") {
+	if !errors.As(err, &refused) || refused.Status != 403 || !strings.Contains(err.Error(), `403 Forbidden: "invalid signature`) {
 		t.Fatalf("Run = %v", err)
 	}
 }

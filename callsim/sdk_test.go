@@ -12,11 +12,12 @@ import (
 )
 
 // TestPlivoSDKVerifies walks a flow written with Plivo's own SDK (its XML
-// builder, its validateV3Signature on every callback:
+// builder, PreAnswer and GetDigits included, its validateV3Signature on
+// every callback, and the documented parameters checked:
 // testdata/gen/callsim-server.js): every request callsim signs, POST with
 // and without a query string, GET with the parameters in the query, is one
-// the SDK accepts. It needs node and testdata/gen/node_modules (npm ci);
-// without them it skips, and fails under CI=true.
+// the SDK accepts. It needs node and testdata/gen/node_modules; without
+// them it skips, saying how to enable it, and fails under CI=true.
 func TestPlivoSDKVerifies(t *testing.T) {
 	gen := filepath.Join("..", "testdata", "gen")
 	node, err := exec.LookPath("node")
@@ -24,7 +25,7 @@ func TestPlivoSDKVerifies(t *testing.T) {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("node or testdata/gen/node_modules is missing: run (cd testdata/gen && npm ci)")
 		}
-		t.Skip("node or testdata/gen/node_modules is missing: run (cd testdata/gen && npm ci)")
+		t.Skip("skipped: the Plivo-SDK peer needs node and testdata/gen/node_modules; to enable it, install Node.js and run (cd testdata/gen && npm ci)")
 	}
 	const token = "sdk-test-token"
 	cmd := exec.Command(node, "callsim-server.js", token)
@@ -42,7 +43,7 @@ func TestPlivoSDKVerifies(t *testing.T) {
 	}
 	base := "http://127.0.0.1:" + strings.TrimPrefix(lines.Text(), "listening ")
 
-	res, err := Call{Token: token, AnswerURL: base + "/answer", HangupURL: base + "/hangup", Digits: []string{"1"}}.Run(context.Background())
+	res, err := Call{Token: token, AnswerURL: base + "/answer", HangupURL: base + "/hangup", Digits: []string{"1", "1234#"}}.Run(context.Background())
 	if err != nil {
 		t.Fatalf("%v\n%s", err, strings.Join(res.Lines, "\n"))
 	}
@@ -52,11 +53,11 @@ func TestPlivoSDKVerifies(t *testing.T) {
 		verified = append(verified, lines.Text())
 	}
 	want := []string{"verified POST /answer", "verified POST /choice", "verified GET /connect", "verified POST /dialled",
-		"verified POST /recorded", "verified POST /hangup"}
+		"verified POST /pin", "verified POST /recorded", "verified POST /hangup 4000 Answer XML"}
 	if !slices.Equal(verified, want) {
 		t.Errorf("the SDK saw\n %q\nwant %q", verified, want)
 	}
-	if said := []string{"Press 1 to be connected.", "Connecting you.", "Leave a message.", "Thanks. Goodbye."}; !slices.Equal(res.Said, said) {
+	if said := []string{"Welcome.", "Press 1 to be connected.", "Connecting you.", "Enter your PIN.", "Leave a message.", "Thanks. Goodbye."}; !slices.Equal(res.Said, said) {
 		t.Errorf("said %q, want %q", res.Said, said)
 	}
 }

@@ -1,7 +1,9 @@
 package callsim
 
 import (
+	"cmp"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -15,10 +17,15 @@ type element struct {
 	Attrs    []xml.Attr `xml:",any,attr"`
 	Text     string     `xml:",chardata"`
 	Children []element  `xml:",any"`
+	Inner    string     `xml:",innerxml"`
 }
 
-// document is a parsed <Response>.
-type document struct{ element }
+// document is a parsed <Response>, with the URL it came from (relative URLs
+// in it are resolved against that URL).
+type document struct {
+	element
+	url string
+}
 
 func (e element) attr(name, def string) string {
 	for _, a := range e.Attrs {
@@ -31,221 +38,306 @@ func (e element) attr(name, def string) string {
 
 func (e element) text() string { return strings.TrimSpace(e.Text) }
 
+// words is the text a Speak speaks: its own text and its SSML children's,
+// in order (https://www.plivo.com/docs/voice/concepts/ssml/: <break> says
+// nothing, <sub alias="…"> says the alias).
+func (e element) words() string {
+	var b strings.Builder
+	d := xml.NewDecoder(strings.NewReader(e.Inner))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			b.WriteString(" " + string(t) + " ")
+		case xml.StartElement:
+			for _, a := range t.Attr {
+				if t.Name.Local == "sub" && a.Name.Local == "alias" {
+					b.WriteString(" " + a.Value + " ")
+					d.Skip()
+				}
+			}
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
 // parse reads a Plivo XML document: one <Response> root.
-func parse(body []byte) (*document, error) {
-	var d document
+func parse(body []byte, from string) (*document, error) {
+	d := &document{url: from}
 	if err := xml.Unmarshal(body, &d.element); err != nil {
 		return nil, fmt.Errorf("%w (body %q)", err, clip(string(body), 80))
 	}
 	if d.XMLName.Local != "Response" {
-		return nil, fmt.Errorf("the root element is <%s>, not <Response>", d.XMLName.Local)
+		return nil, fmt.Errorf("the root element is <%s>, not <Response>", escape(d.XMLName.Local))
 	}
-	return &d, nil
+	return d, nil
 }
 
-// execute runs doc's elements in order. It returns the document that
-// replaces doc (a Redirect, or an action URL's answer), or how the call
-// ended: by <Hangup>, by the caller, or at the end of the document (hangup
-// cause 4010, End Of XML Instructions:
+// outcome is what running one element leads to: a document that replaces
+// the current one (a Redirect, an action URL's answer), or the end of the
+// call, with the error that ended it, if any.
+type outcome struct {
+	next *document
+	end  *Hangup
+	err  error
+}
+
+// ended is the outcome of a call that ended as h.
+func ended(h Hangup, err error) outcome { return outcome{end: &h, err: err} }
+
+// execute runs doc's elements in order. A call is answered by the first
+// element that is neither <PreAnswer> nor a leading <Wait>; the end of the
+// document ends the call (4010 End Of XML Instructions:
 // https://www.plivo.com/docs/voice/troubleshooting/hangup-causes/).
-func (s *session) execute(doc *document) (*document, *hangup, error) {
-	for _, el := range doc.Children {
-		var next *document
-		var end *hangup
-		var err error
-		switch el.XMLName.Local {
-		case "Speak", "Play", "Wait":
-			s.prompt(el)
-		case "GetInput":
-			next, end, err = s.getInput(el)
-		case "Redirect":
-			next, err = s.redirect(el)
-		case "Dial":
-			next, err = s.dial(el)
-		case "Record":
-			next, err = s.record(el)
-		case "Hangup":
-			s.say("  hangup")
-			return nil, &hangupByXML, nil
-		default:
-			err = fmt.Errorf("%w: <%s>", ErrUnsupported, el.XMLName.Local)
+func (s *session) execute(doc *document) outcome {
+	for i, el := range doc.Children {
+		if s.answerAt < 0 && !ringing(el) {
+			s.answerAt = s.clock
 		}
-		if err != nil || end != nil || next != nil {
-			if err != nil {
-				end = &hangupError
-			}
-			return next, end, err
+		var o outcome
+		if run, ok := verbs[el.XMLName.Local]; ok {
+			o = run(s, el, doc, i == len(doc.Children)-1)
+		} else {
+			o = ended(hangupUnknown, fmt.Errorf("%w: <%s>", ErrUnsupported, escape(el.XMLName.Local)))
+		}
+		if o.next != nil || o.end != nil {
+			return o
 		}
 	}
 	s.say("  (end of document: the call ends)")
-	return nil, &hangupEndOfXML, nil
+	return ended(hangupEndOfXML, nil)
 }
 
-// prompt plays a Speak or a Play (https://plivo.com/docs/voice/xml/audio-output:
-// the text, or the audio file's URL, in the body), or a Wait
-// (https://docs.plivo.com/docs/voice/xml/wait: length in seconds, default 1).
-func (s *session) prompt(el element) {
+// verbs are the elements the simulator runs, by name; any other ends the
+// call naming it (FIDELITY.md has a row for each).
+var verbs = map[string]func(s *session, el element, doc *document, last bool) outcome{
+	"Speak":     func(s *session, el element, _ *document, _ bool) outcome { return s.prompt(el) },
+	"Play":      func(s *session, el element, _ *document, _ bool) outcome { return s.prompt(el) },
+	"Wait":      func(s *session, el element, _ *document, _ bool) outcome { return s.prompt(el) },
+	"DTMF":      func(s *session, el element, _ *document, _ bool) outcome { return s.prompt(el) },
+	"PreAnswer": func(s *session, el element, _ *document, _ bool) outcome { return s.preAnswer(el) },
+	"GetInput":  func(s *session, el element, doc *document, _ bool) outcome { return s.getInput(el, doc.url) },
+	"GetDigits": func(s *session, el element, doc *document, _ bool) outcome { return s.getDigits(el, doc.url) },
+	"Redirect":  func(s *session, el element, doc *document, _ bool) outcome { return s.redirect(el, doc.url) },
+	"Dial":      func(s *session, el element, doc *document, _ bool) outcome { return s.dial(el, doc.url) },
+	"Record":    func(s *session, el element, doc *document, _ bool) outcome { return s.record(el, doc.url) },
+	"Hangup":    func(s *session, el element, _ *document, last bool) outcome { return s.hangup(el, last) },
+}
+
+// ringing reports whether el runs before the call is answered: a
+// <PreAnswer> (https://www.plivo.com/docs/voice/xml/preanswer/), a <Wait>
+// (https://www.plivo.com/docs/voice/xml/wait/delayed-call-answer: a leading
+// Wait delays the answer), or a <Hangup> (first, it rejects the call).
+func ringing(el element) bool {
 	switch el.XMLName.Local {
-	case "Speak":
-		s.res.Said = append(s.res.Said, el.text())
-		s.say("  say  %q", el.text())
-		s.seconds += 1 + len(strings.Fields(el.text()))/3
-	case "Play":
-		s.res.Played = append(s.res.Played, el.text())
-		s.say("  play  %s", el.text())
-		s.seconds += 5
-	case "Wait":
-		n, _ := strconv.Atoi(el.attr("length", "1"))
-		s.say("  wait  %ds", n)
-		s.seconds += n
+	case "PreAnswer", "Wait", "Hangup":
+		return true
 	}
+	return false
+}
+
+// advance moves the call's clock on by n seconds, unless the caller hangs
+// up (HangupAfter) or a scheduled hangup falls within them: then the clock
+// stops there and ok is false, with how the call ended.
+func (s *session) advance(n int) (Hangup, bool) {
+	to := s.clock + max(n, 0)
+	if s.schedule > 0 && s.schedule <= to && (s.HangupAfter == 0 || s.schedule <= s.hangupAt()) {
+		s.clock = s.schedule
+		s.say("  (the scheduled hangup falls due at %ds)", s.clock)
+		s.note("Plivo's pages name no cause for a scheduled hangup: 6000 Scheduled Hangup, source Plivo, is taken")
+		return hangupScheduled, false
+	}
+	if s.HangupAfter > 0 && s.hangupAt() <= to {
+		s.clock = s.hangupAt()
+		s.say("  the caller hangs up at %ds", s.clock)
+		return hangupByCaller, false
+	}
+	s.clock = to
+	return Hangup{}, true
+}
+
+// hangupAt is the clock at which the caller hangs up.
+func (s *session) hangupAt() int { return int(s.HangupAfter.Seconds()) }
+
+// endless is the number of seconds an endless loop (loop="0") lasts: until
+// the caller hangs up, by HangupAfter or, without it, after a minute.
+func (s *session) endless(verb string) {
+	if s.HangupAfter == 0 {
+		s.HangupAfter = timeSeconds(s.clock + 60)
+		s.note("<%s loop=\"0\"> is endless: the caller hangs up after 60s; set HangupAfter (-hangup-after) to choose", verb)
+	}
+}
+
+// prompt plays a Speak or a Play (https://www.plivo.com/docs/voice/xml/speak/,
+// https://www.plivo.com/docs/voice/xml/play/: loop, default 1, 0 endless),
+// a Wait (https://www.plivo.com/docs/voice/xml/wait/) or a DTMF
+// (https://www.plivo.com/docs/voice/xml/dtmf/: the digits are sent, shown).
+func (s *session) prompt(el element) outcome {
+	switch el.XMLName.Local {
+	case "Wait":
+		return s.wait(el)
+	case "DTMF":
+		s.res.Digits = append(s.res.Digits, el.text())
+		s.say("  dtmf  %q", el.text())
+		if h, ok := s.advance(1); !ok {
+			return ended(h, nil)
+		}
+		return outcome{}
+	}
+	loop, err := strconv.Atoi(el.attr("loop", "1"))
+	if err != nil || loop < 0 {
+		return ended(hangupUnknown, fmt.Errorf("%w: <%s loop=%q>: Plivo allows an integer >= 0", ErrBadXML, el.XMLName.Local, escape(el.attr("loop", ""))))
+	}
+	if loop == 0 {
+		s.endless(el.XMLName.Local)
+	}
+	for n := 0; loop == 0 || n < loop; n++ {
+		if h, ok := s.playOnce(el); !ok {
+			return ended(h, nil)
+		}
+	}
+	return outcome{}
+}
+
+// playOnce speaks or plays el once: a Speak lasts a second and a second per
+// three words, a Play 5 seconds (the simulator's choice: it hears no audio).
+func (s *session) playOnce(el element) (Hangup, bool) {
+	if el.XMLName.Local == "Play" {
+		s.res.Played = append(s.res.Played, el.text())
+		s.say("  play  %q", el.text())
+		return s.advance(5)
+	}
+	w := el.words()
+	s.res.Said = append(s.res.Said, w)
+	s.say("  say  %q", w)
+	return s.advance(1 + len(strings.Fields(w))/3)
+}
+
+// wait is a <Wait> (https://www.plivo.com/docs/voice/xml/wait/): length
+// seconds (default 1); with silence="true" it ends once minSilence ms
+// (default 2000) of silence are heard, and the scripted caller is silent;
+// with beep="true" it ends at a beep, and the scripted caller plays none.
+func (s *session) wait(el element) outcome {
+	n := atoi(el.attr("length", "1"))
+	how := ""
+	switch {
+	case el.attr("silence", "false") == "true":
+		n = min(n, (atoi(el.attr("minSilence", "2000"))+999)/1000)
+		how = " (silence=\"true\": the caller is silent, so it ends after minSilence)"
+	case el.attr("beep", "false") == "true":
+		how = " (beep=\"true\": no beep comes, so it lasts its length)"
+	}
+	if s.answerAt < 0 {
+		how += " (ringing: the call is not answered yet)"
+	}
+	s.say("  wait  %ds%s", n, how)
+	if h, ok := s.advance(n); !ok {
+		return ended(h, nil)
+	}
+	return outcome{}
+}
+
+// preAnswer plays its nested Speak, Play, Wait and DTMF before the call is
+// answered, as early media, not billed
+// (https://www.plivo.com/docs/voice/xml/preanswer/).
+func (s *session) preAnswer(el element) outcome {
+	s.say("  pre-answer (early media: not billed)")
+	for _, child := range el.Children {
+		switch child.XMLName.Local {
+		case "Speak", "Play", "Wait", "DTMF":
+			if o := s.prompt(child); o.end != nil {
+				return o
+			}
+		default:
+			return ended(hangupUnknown, fmt.Errorf("%w: <%s> nested in <PreAnswer>", ErrUnsupported, escape(child.XMLName.Local)))
+		}
+	}
+	return outcome{}
 }
 
 // redirect requests the URL in the body by method (GET or POST, default
-// POST), with the request parameters plus Event=Redirect and CallerName (the
-// caller ID, on a phone call); its answer replaces the document and nothing
-// after the Redirect runs: https://www.plivo.com/docs/voice/xml/redirect/
-func (s *session) redirect(el element) (*document, error) {
-	s.say("  redirect  %s", el.text())
+// POST), with the request parameters plus Event=Redirect and CallerName;
+// its answer replaces the document and nothing after the Redirect runs:
+// https://www.plivo.com/docs/voice/xml/redirect/
+func (s *session) redirect(el element, base string) outcome {
+	target := s.resolve(base, el.text())
+	s.say("  redirect  %s", escape(target))
 	p := s.params("in-progress")
 	p.Set("Event", "Redirect")
 	p.Set("CallerName", s.From)
-	return s.fetch(el.attr("method", "POST"), el.text(), p)
+	method, err := httpMethod(el)
+	if err != nil {
+		return ended(badRedirectURL, err)
+	}
+	return s.fetch(method, target, p, errRedirectURL, badRedirectURL, badRedirectXML)
 }
 
-// getInput plays the nested prompts and takes the caller's next digits.
-// https://www.plivo.com/docs/voice/xml/getinput/: Speak and Play nest in it;
-// with no input before executionTimeout, the next element runs; with input,
-// the action URL gets Digits and InputType (dtmf) with the request
-// parameters, by method (default POST); with redirect true (the default)
-// its answer replaces the document, with false Plivo only requests it and
-// goes on to the next element.
-func (s *session) getInput(el element) (*document, *hangup, error) {
-	if !strings.Contains(el.attr("inputType", ""), "dtmf") {
-		return nil, nil, fmt.Errorf("%w: <GetInput inputType=%q> (speech input)", ErrUnsupported, el.attr("inputType", ""))
+// hangup is a <Hangup> (https://www.plivo.com/docs/voice/xml/hangup/):
+// before the call is answered it rejects the call (reason rejected by
+// default, or busy); after, it is a normal hangup. schedule="N" hangs up N
+// seconds later while the following elements run, or at once when nothing
+// follows.
+func (s *session) hangup(el element, last bool) outcome {
+	if n := atoi(el.attr("schedule", "0")); n > 0 && !last {
+		s.schedule = s.clock + n
+		s.say("  hangup scheduled in %ds", n)
+		return outcome{}
 	}
-	var prompts []string
-	for _, child := range el.Children {
-		switch child.XMLName.Local {
-		case "Speak", "Play", "Wait":
-			s.prompt(child)
-			prompts = append(prompts, child.text())
-		default:
-			return nil, nil, fmt.Errorf("%w: <%s> nested in <GetInput>", ErrUnsupported, child.XMLName.Local)
+	reason := el.attr("reason", "")
+	if s.answerAt < 0 {
+		s.say("  hangup  → the call is rejected (%s), never answered", cmp.Or(reason, "rejected"))
+		s.note("Plivo's pages name no cause code for a rejected call: the hangup-causes page's %s is taken", cmp.Or(reason, "rejected"))
+		if reason == "busy" {
+			return ended(hangupBusy, nil)
 		}
+		return ended(hangupRejected, nil)
 	}
-	digits, ok := s.nextDigits(strings.Join(prompts, " "))
-	if !ok {
-		s.say("  ask  → the caller hangs up")
-		return nil, &hangupByCaller, nil
-	}
-	if digits == "" {
-		s.say("  ask  → no input (timeout)")
-		s.seconds += atoi(el.attr("executionTimeout", "15"))
-		return nil, nil, nil
-	}
-	if n := atoi(el.attr("numDigits", "0")); n > 0 && len(digits) > n {
-		digits = digits[:n] // Plivo stops listening at numDigits
-	}
-	s.say("  ask  → %s", digits)
-	p := s.params("in-progress")
-	p.Set("Digits", digits)
-	p.Set("InputType", "dtmf")
-	next, err := s.follow(el, el.attr("action", ""), p)
-	return next, nil, err
+	s.say("  hangup")
+	return ended(hangupByXML, nil)
 }
 
-// nextDigits is the caller's next input; ok false means the caller hangs up.
-func (s *session) nextDigits(prompt string) (string, bool) {
-	if s.used < len(s.Digits) {
-		s.used++
-		return s.Digits[s.used-1], true
+// fetch requests a URL and parses its answer as the document that replaces
+// the current one. A failure ends the call with the cause Plivo names for
+// that URL: reach when it cannot be reached or answers non-2xx, invalid when
+// it is not a URL, badXML when its answer is not Plivo XML.
+func (s *session) fetch(method, rawURL string, params url.Values, reach, invalid, badXML Hangup) outcome {
+	body, err := s.request(method, rawURL, params)
+	if err != nil {
+		return ended(s.failure(err, reach, invalid), err)
 	}
-	if s.Input != nil {
-		return s.Input(prompt)
+	doc, err := parse(body, rawURL)
+	if err != nil {
+		return ended(badXML, fmt.Errorf("%w: %s %s answered: %w", ErrBadXML, method, escape(rawURL), err))
 	}
-	return "", false
+	return outcome{next: doc}
 }
 
-// dial prints who is dialled and reports DialStatus to the action URL.
-// https://docs.plivo.com/docs/voice/xml/dial: Number and User nest in it;
-// the action URL (method default POST) gets the parameters of
-// https://www.plivo.com/docs/voice/use-cases/dial-status-reporting:
-// DialStatus (completed, busy, failed, timeout, no-answer), DialRingStatus,
-// DialHangupCause, DialALegUUID and DialBLegUUID (empty if nobody answers).
-// Without an action, or with redirect false, the call goes on.
-func (s *session) dial(el element) (*document, error) {
-	var who []string
-	for _, child := range el.Children {
-		if n := child.XMLName.Local; n != "Number" && n != "User" {
-			return nil, fmt.Errorf("%w: <%s> nested in <Dial>", ErrUnsupported, n)
-		}
-		who = append(who, child.text())
+// failure is the ending of a call whose request failed with err.
+func (s *session) failure(err error, reach, invalid Hangup) Hangup {
+	switch {
+	case errors.Is(err, ErrTooLong):
+		return hangupByCaller
+	case errors.Is(err, ErrHost):
+		return hangupUnknown
+	case errors.Is(err, errNotURL):
+		return invalid
 	}
-	s.res.Dialled = append(s.res.Dialled, who...)
-	s.say("  dial  %s → %s", strings.Join(who, ", "), s.DialStatus)
-	if s.DialStatus == "completed" {
-		s.seconds += 30
-	}
-	action := el.attr("action", "")
-	if action == "" {
-		return nil, nil
-	}
-	p := s.params("in-progress")
-	p.Set("DialStatus", s.DialStatus)
-	p.Set("DialALegUUID", s.res.CallUUID)
-	p.Set("DialBLegUUID", "")
-	p.Set("DialRingStatus", strconv.FormatBool(s.DialStatus != "busy" && s.DialStatus != "failed"))
-	p.Set("DialHangupCause", dialHangupCause[s.DialStatus])
-	if s.DialStatus == "completed" {
-		p.Set("DialBLegUUID", newUUID())
-	}
-	return s.follow(el, action, p)
+	return reach
 }
 
-// dialHangupCause is the standard telephony cause of each DialStatus.
-var dialHangupCause = map[string]string{
-	"completed": "NORMAL_CLEARING", "busy": "USER_BUSY", "no-answer": "NO_ANSWER",
-	"timeout": "RECOVERY_ON_TIMER_EXPIRE", "failed": "CALL_REJECTED",
-}
-
-// record simulates a recording the caller ends with finishOnKey.
-// https://docs.plivo.com/docs/voice/xml/record ("Parameters sent to the
-// action URL"): the action URL (method
-// default POST) gets RecordUrl, RecordingID, RecordingDuration (seconds),
-// RecordingDurationMs, RecordingStartMs, RecordingEndMs (milliseconds since
-// the epoch) and Digits (the key that ended it); redirect true (the default)
-// makes its answer replace the document. fileFormat is mp3 or wav.
-func (s *session) record(el element) (*document, error) {
-	const length = 7 // seconds of message
-	id := newUUID()
-	file := "https://callsim.invalid/recordings/" + id + "." + el.attr("fileFormat", "mp3")
-	s.say("  record  %ds → %s", length, file)
-	s.seconds += length
-	action := el.attr("action", "")
-	if action == "" {
-		return nil, nil
+// httpMethod is el's method attribute: GET or POST, default POST.
+func httpMethod(el element) (string, error) {
+	m := el.attr("method", "POST")
+	if m != "GET" && m != "POST" {
+		return "", fmt.Errorf("%w: <%s method=%q>: Plivo allows GET or POST", ErrBadXML, el.XMLName.Local, escape(m))
 	}
-	end := time.Now().UnixMilli()
-	p := s.params("in-progress")
-	p.Set("RecordUrl", file)
-	p.Set("RecordingID", id)
-	p.Set("RecordingDuration", strconv.Itoa(length))
-	p.Set("RecordingDurationMs", strconv.Itoa(length*1000))
-	p.Set("RecordingStartMs", strconv.FormatInt(end-length*1000, 10))
-	p.Set("RecordingEndMs", strconv.FormatInt(end, 10))
-	p.Set("Digits", el.attr("finishOnKey", "#"))
-	return s.follow(el, action, p)
+	return m, nil
 }
 
-// follow requests an action URL; its answer replaces the document unless
-// the element says redirect="false".
-func (s *session) follow(el element, action string, p url.Values) (*document, error) {
-	if el.attr("redirect", "true") == "false" {
-		_, err := s.request(el.attr("method", "POST"), action, p)
-		return nil, err
-	}
-	return s.fetch(el.attr("method", "POST"), action, p)
-}
+func atoi(s string) int { n, _ := strconv.Atoi(strings.TrimSpace(s)); return n }
 
-func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+// timeSeconds is n seconds.
+func timeSeconds(n int) time.Duration { return time.Duration(n) * time.Second }

@@ -3,11 +3,14 @@
 //
 //	go run ./cmd/callsim -answer http://localhost:8080/ivr/ -hangup http://localhost:8080/hangup/
 //	go run ./cmd/callsim -answer http://localhost:8080/ivr/ -digits 3      # a voicemail
-//	go run ./cmd/callsim -answer http://localhost:8080/ivr/ -digits 2 -dial busy
+//	go run ./cmd/callsim -answer http://localhost:8080/ivr/ -digits 2 -dial busy  # needs IVR_TRANSFER_NUMBER
+//	go run ./cmd/callsim -answer http://localhost:8080/ivr/ -digits 3 -hangup-after 15s
 //
-// With no -digits and a terminal on stdin, it asks for each input. It exits
-// 1 when a callback is refused, the XML does not parse, or a verb cannot be
-// simulated, and 2 on a usage error. Run it with -h for every flag.
+// With no -digits and a terminal on stdin, it asks for each input. What the
+// server sends is printed with its control characters escaped. It exits 1
+// when a callback is refused, the XML does not parse, a verb cannot be
+// simulated or a URL names a host it will not sign for (-allow-host), and 2
+// on a usage error. Run it with -h for every flag, each with an example.
 package main
 
 import (
@@ -23,6 +26,7 @@ import (
 	"time"
 
 	"answerurl/callsim"
+	"answerurl/internal/cacert"
 	"answerurl/internal/tokensource"
 )
 
@@ -42,39 +46,69 @@ func stdinIf(terminal bool) io.Reader {
 	return nil
 }
 
+// options are the command's flags.
+type options struct {
+	call           callsim.Call
+	tokens         tokensource.Flags
+	digits, cacert string
+	digitsGiven    bool
+}
+
+// flagSet defines the flags, which fill o; each help says what it does and
+// shows an example.
+func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("callsim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.call.AnswerURL, "answer", "", "the answer URL (required), e.g. -answer http://localhost:8080/ivr/")
+	fs.StringVar(&o.call.HangupURL, "hangup", "", "the hangup URL, told when the call ends (default: the answer URL, as Plivo does), e.g. -hangup http://localhost:8080/hangup/")
+	fs.StringVar(&o.call.FallbackURL, "fallback", "", "the fallback answer URL, tried when the answer URL fails, e.g. -fallback http://localhost:8080/fallback/")
+	fs.StringVar(&o.call.AnswerMethod, "method", "POST", "the answer URL's method: GET or POST, e.g. -method GET")
+	o.tokens.Register(fs, "PLIVO_AUTH_TOKEN (then the development server's .dev-token)")
+	fs.Func("digits", "the caller's input at each GetInput or GetDigits, comma-separated: keys, an empty entry for none, speech:WORDS for speech, e.g. -digits '7,,speech:sales'; not given: asked on the terminal", func(v string) error {
+		o.digits, o.digitsGiven = v, true
+		return nil
+	})
+	fs.StringVar(&o.call.From, "from", "14155550100", "the caller's number, e.g. -from 14155550100")
+	fs.StringVar(&o.call.To, "to", "14155550111", "your Plivo number, called, e.g. -to 14155550111")
+	fs.StringVar(&o.call.DialStatus, "dial", "completed", "how each Dial ends: completed, busy, failed, timeout or no-answer, e.g. -dial busy (the starter's IVR dials only when IVR_TRANSFER_NUMBER is set)")
+	fs.DurationVar(&o.call.RecordLength, "record-length", 7*time.Second, "how long the caller speaks at a Record before pressing its finishOnKey (maxLength still bounds it), e.g. -record-length 90s")
+	fs.DurationVar(&o.call.HangupAfter, "hangup-after", 0, "the caller hangs up once the call has lasted this long (in a Record, a Wait, a loop, a Dial), e.g. -hangup-after 20s")
+	fs.Func("allow-host", "another host the XML may send the call to, signed (repeatable; default: only the answer, hangup and fallback URLs' hosts), e.g. -allow-host api.example.com", func(v string) error {
+		o.call.AllowHosts = append(o.call.AllowHosts, v)
+		return nil
+	})
+	fs.StringVar(&o.cacert, "cacert", "", "a PEM file of the CA that signed the server's certificate (a self-signed HTTPS server), e.g. -cacert ./dev-ca.pem")
+	return fs
+}
+
 // run is the command: it returns the exit code. ask, when not nil, is where
 // the digits of each GetInput are read when -digits is not given; dir is
 // where .env and .dev-token are looked for.
 func run(ctx context.Context, args []string, getenv func(string) string, dir string, ask io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("callsim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := callsim.Call{Transcript: stdout}
-	var tokenFlags tokensource.Flags
-	var digits string
-	fs.StringVar(&c.AnswerURL, "answer", "", "the answer URL (required), such as http://localhost:8080/ivr/")
-	fs.StringVar(&c.HangupURL, "hangup", "", "the hangup URL, told when the call ends; optional")
-	fs.StringVar(&c.AnswerMethod, "method", "POST", "the answer URL's method: GET or POST")
-	tokenFlags.Register(fs, "PLIVO_AUTH_TOKEN (then the development server's .dev-token)")
-	fs.StringVar(&digits, "digits", "", "the caller's input for successive GetInputs, comma-separated; an empty entry is no input (1,,2)")
-	fs.StringVar(&c.From, "from", "14155550100", "the caller's number")
-	fs.StringVar(&c.To, "to", "14155550111", "your Plivo number, called")
-	fs.StringVar(&c.DialStatus, "dial", "completed", "how a Dial ends: completed, busy, failed, timeout or no-answer")
+	o := options{call: callsim.Call{Transcript: stdout}}
+	fs := o.flagSet(stderr)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if c.AnswerURL == "" || fs.NArg() > 0 || (c.AnswerMethod != "GET" && c.AnswerMethod != "POST") {
-		fmt.Fprintln(stderr, "usage: callsim -answer URL [-hangup URL] [-digits 1,,2] [-token T] [-method GET|POST] [-dial busy]")
+	if o.call.AnswerURL == "" || fs.NArg() > 0 || (o.call.AnswerMethod != "GET" && o.call.AnswerMethod != "POST") {
+		fmt.Fprintln(stderr, "usage: callsim -answer URL [-hangup URL] [-digits 1,,speech:sales] [-dial busy] [-hangup-after 20s] [-record-length 90s] [-token T] [-method GET|POST] (-h: every flag)")
 		return 2
 	}
+	client, err := cacert.Client(o.cacert)
+	if err != nil {
+		fmt.Fprintln(stderr, "callsim:", err)
+		return 2
+	}
+	c := o.call
+	c.Client = client
 	var source string
-	var err error
-	if c.Token, source, err = tokenFlags.Find("PLIVO_AUTH_TOKEN", getenv, dir, stderr); err != nil {
+	if c.Token, source, err = o.tokens.Find("PLIVO_AUTH_TOKEN", getenv, dir, stderr); err != nil {
 		fmt.Fprintln(stderr, "callsim:", err)
 		return 2
 	}
 	fmt.Fprintf(stdout, "signing with the token from %s\n", source)
-	if digits != "" {
-		c.Digits = strings.Split(digits, ",")
+	if o.digitsGiven {
+		c.Digits = strings.Split(o.digits, ",")
 	} else if ask != nil {
 		c.Input = prompter(ask, stdout)
 	}
@@ -93,12 +127,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, dir str
 	return 0
 }
 
-// prompter asks for each GetInput's digits on in: an empty line is no
-// input, end of input or "q" hangs up.
+// prompter asks for each GetInput's input on in: keys, speech:WORDS, an
+// empty line for no input; end of input or "q" hangs up.
 func prompter(in io.Reader, out io.Writer) func(string) (string, bool) {
 	lines := bufio.NewScanner(in)
 	return func(string) (string, bool) {
-		fmt.Fprint(out, "  press digits (Enter: no input, q: hang up)> ")
+		fmt.Fprint(out, "  press digits or type speech:WORDS (Enter: no input, q: hang up)> ")
 		if !lines.Scan() || strings.TrimSpace(lines.Text()) == "q" {
 			return "", false
 		}

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -134,5 +136,91 @@ func TestUsage(t *testing.T) {
 	if code := run(context.Background(), []string{"-answer", "http://127.0.0.1:1/"}, noEnv, t.TempDir(), nil, &out, &errs); code != 2 ||
 		!strings.Contains(errs.String(), "PLIVO_AUTH_TOKEN") {
 		t.Errorf("no token: exit %d, %s", code, errs.String())
+	}
+}
+
+// docServer answers each path with its document, unverified.
+func docServer(t *testing.T, docs map[string]string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if d, ok := docs[r.URL.Path]; ok {
+			io.WriteString(w, d)
+			return
+		}
+		http.Error(w, "denied \x1b]0;pwned\x07\x1b[2J", http.StatusForbidden)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestHelp: -h shows every flag with an example.
+func TestHelp(t *testing.T) {
+	var out, errs bytes.Buffer
+	run(context.Background(), []string{"-h"}, noEnv, t.TempDir(), nil, &out, &errs)
+	for _, flag := range []string{"answer", "hangup", "fallback", "method", "digits", "from", "to", "dial", "record-length", "hangup-after", "allow-host", "cacert"} {
+		i := strings.Index(errs.String(), "  -"+flag+" ")
+		if i < 0 {
+			t.Errorf("-h lacks -%s:\n%s", flag, errs.String())
+			continue
+		}
+		if help, _, _ := strings.Cut(errs.String()[i+3:], "\n  -"); !strings.Contains(help, "e.g. -"+flag) {
+			t.Errorf("-%s has no example: %q", flag, help)
+		}
+	}
+}
+
+// TestScriptedCaller: -digits "" is one GetInput with no input; speech,
+// -hangup-after and the hangup to the answer URL by default.
+func TestScriptedCaller(t *testing.T) {
+	base := docServer(t, map[string]string{
+		"/answer": `<Response><GetInput action="/in" inputType="dtmf speech"><Speak>Say or press</Speak></GetInput><Speak>No input</Speak><Wait length="60"/></Response>`,
+		"/in":     `<Response><Speak>Got it</Speak></Response>`,
+	})
+	for _, tt := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"-digits", ""}, []string{"no input (timeout)", `say  "No input"`, "the caller hangs up at 30s", "  (hangup: Caller, 4000 Normal Hangup)\nPOST " + base + "/answer  200"}},
+		{[]string{"-digits", "speech:sales"}, []string{`speech "sales"`, `say  "Got it"`}},
+	} {
+		var out, errs bytes.Buffer
+		args := append([]string{"-answer", base + "/answer", "-token", "t", "-hangup-after", "30s"}, tt.args...)
+		if code := run(context.Background(), args, noEnv, t.TempDir(), nil, &out, &errs); code != 0 {
+			t.Fatalf("%q: exit %d\n%s%s", tt.args, code, out.String(), errs.String())
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%q: transcript lacks %q:\n%s", tt.args, w, out.String())
+			}
+		}
+	}
+}
+
+// TestNetworkBytesEscaped: a refusal's body reaches the terminal with its
+// control characters escaped (issue 24, hole 8).
+func TestNetworkBytesEscaped(t *testing.T) {
+	base := docServer(t, map[string]string{})
+	var out, errs bytes.Buffer
+	code := run(context.Background(), []string{"-answer", base + "/answer", "-token", "t"}, noEnv, t.TempDir(), nil, &out, &errs)
+	if code != 1 || strings.ContainsAny(out.String()+errs.String(), "\x1b\x07") || !strings.Contains(errs.String(), `\x1b]0;pwned`) {
+		t.Fatalf("exit %d; want 1 and the bytes escaped:\n%q\n%q", code, out.String(), errs.String())
+	}
+}
+
+// TestOtherHostRefused: a document naming another host gets no signed
+// request, and the transcript says why (issue 24, hole 7); -allow-host
+// lets it through.
+func TestOtherHostRefused(t *testing.T) {
+	other := docServer(t, map[string]string{"/x": `<Response><Speak>Other</Speak></Response>`})
+	base := docServer(t, map[string]string{"/answer": `<Response><Redirect>` + other + `/x</Redirect></Response>`})
+	var out, errs bytes.Buffer
+	args := []string{"-answer", base + "/answer", "-token", "t"}
+	if code := run(context.Background(), args, noEnv, t.TempDir(), nil, &out, &errs); code != 1 ||
+		!strings.Contains(out.String(), "is not the answer URL's; nothing was signed") || strings.Contains(out.String(), "Other") {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errs.String())
+	}
+	out.Reset()
+	host := strings.TrimPrefix(other, "http://")
+	if code := run(context.Background(), append(args, "-allow-host", host), noEnv, t.TempDir(), nil, &out, &errs); code != 0 || !strings.Contains(out.String(), `"Other"`) {
+		t.Fatalf("-allow-host: exit %d\n%s", code, out.String())
 	}
 }

@@ -13,13 +13,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"os"
@@ -27,6 +25,7 @@ import (
 	"strings"
 	"time"
 
+	"answerurl/internal/cacert"
 	"answerurl/internal/callback"
 	"answerurl/internal/tokensource"
 	"answerurl/security"
@@ -63,6 +62,7 @@ type options struct {
 	json, showHeaders       bool
 	params, headers         []string
 	timeout                 time.Duration
+	cacert                  string
 }
 
 const usage = `usage: webhook-send [flags] KIND URL
@@ -100,7 +100,12 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	fmt.Fprintln(stderr, "signing with the token from", o.tokenSource)
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	client, err := cacert.Client(o.cacert)
+	if err != nil {
+		fmt.Fprintln(stderr, "webhook-send:", err)
+		return 2
+	}
+	resp, err := client.Do(req.WithContext(ctx))
 	if err != nil {
 		fmt.Fprintln(stderr, "webhook-send:", err)
 		return 1
@@ -158,7 +163,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (opt
 		return o, err
 	}
 	if o.nonce == "" {
-		o.nonce = randomNonce()
+		o.nonce = callback.NewNonce()
 	}
 	return o, nil
 }
@@ -178,6 +183,7 @@ func (o *options) flagSet(stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.nonce, "nonce", "", "nonce to sign with (default: a random one)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long to wait for the answer")
 	fs.Func("header", "add a request header, as Name=value (repeatable), e.g. X-Forwarded-Host=abc.ngrok-free.app or Host=abc.ngrok-free.app to rehearse a proxy", keyValue(&o.headers, "Name=value"))
+	fs.StringVar(&o.cacert, "cacert", "", "a PEM file of the CA that signed the server's certificate (a self-signed HTTPS server)")
 	fs.BoolVar(&o.showHeaders, "i", false, "print the response headers too (X-Replay-Duplicate: 1 marks a stored answer)")
 	return fs
 }
@@ -364,26 +370,15 @@ func joinQuery(a, b string) string {
 	return a + "&" + b
 }
 
-// randomNonce is a 20-digit decimal nonce, as Plivo sends.
-func randomNonce() string {
-	n, _ := rand.Int(rand.Reader, new(big.Int).Exp(big.NewInt(10), big.NewInt(20), nil))
-	return fmt.Sprintf("%020d", n)
-}
-
-func uuid() string {
-	b := make([]byte, 16)
-	rand.Read(b)
-	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 // voiceCallback is what Plivo posts to an answer_url when a call comes in.
 func voiceCallback() url.Values {
-	return callback.PlivoVoice(uuid(), time.Now().UTC().Format("2006-01-02 15:04:05.000000"))
+	return callback.PlivoVoice(callback.NewUUID(), time.Now().UTC().Format("2006-01-02 15:04:05.000000"))
 }
 
 // messageCallback is what Plivo posts to a message_url for an incoming SMS.
-func messageCallback() url.Values { return callback.PlivoMessage(uuid(), "Hello from webhook-send") }
+func messageCallback() url.Values {
+	return callback.PlivoMessage(callback.NewUUID(), "Hello from webhook-send")
+}
 
 func hangupCallback() url.Values {
 	v := voiceCallback()
@@ -396,14 +391,14 @@ func hangupCallback() url.Values {
 }
 
 func statusCallback() url.Values {
-	return url.Values{"MessageUUID": {uuid()}, "Status": {"delivered"}, "From": {"14155550111"}, "To": {"14155550100"}, "ErrorCode": {""}}
+	return url.Values{"MessageUUID": {callback.NewUUID()}, "Status": {"delivered"}, "From": {"14155550111"}, "To": {"14155550100"}, "ErrorCode": {""}}
 }
 
 // twilioVoiceCallback is what Twilio (or SignalWire) posts to a voice URL.
 func twilioVoiceCallback() url.Values {
 	return url.Values{
-		"CallSid":     {"CA" + strings.ReplaceAll(uuid(), "-", "")},
-		"AccountSid":  {"AC" + strings.ReplaceAll(uuid(), "-", "")},
+		"CallSid":     {"CA" + strings.ReplaceAll(callback.NewUUID(), "-", "")},
+		"AccountSid":  {"AC" + strings.ReplaceAll(callback.NewUUID(), "-", "")},
 		"From":        {"+14155550100"},
 		"To":          {"+14155550111"},
 		"CallStatus":  {"ringing"},
@@ -420,8 +415,8 @@ func twilioVoiceCallback() url.Values {
 // twilioMessageCallback is what Twilio (or SignalWire) posts to a messaging URL.
 func twilioMessageCallback() url.Values {
 	return url.Values{
-		"MessageSid":  {"SM" + strings.ReplaceAll(uuid(), "-", "")},
-		"AccountSid":  {"AC" + strings.ReplaceAll(uuid(), "-", "")},
+		"MessageSid":  {"SM" + strings.ReplaceAll(callback.NewUUID(), "-", "")},
+		"AccountSid":  {"AC" + strings.ReplaceAll(callback.NewUUID(), "-", "")},
 		"From":        {"+14155550100"},
 		"To":          {"+14155550111"},
 		"Body":        {"Hello from webhook-send"},

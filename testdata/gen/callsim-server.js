@@ -8,8 +8,10 @@
 //   cd testdata/gen && npm ci && node callsim-server.js TOKEN
 //
 // It listens on a free loopback port and prints "listening PORT", then one
-// line per callback: "verified METHOD PATH" or "refused METHOD PATH". A
-// refused callback is answered 403. It exits when stdin closes.
+// line per callback: "verified METHOD PATH" (for the hangup, with its
+// HangupCauseCode and HangupSource), "refused METHOD PATH" (answered 403), or
+// "verified METHOD PATH missing KEY" when a documented parameter is missing
+// (answered 400). It exits when stdin closes.
 'use strict';
 const http = require('http');
 const querystring = require('querystring');
@@ -18,12 +20,14 @@ const plivo = require('plivo');
 const token = process.argv[2];
 let base = '';
 
-// The flow: a menu (GetInput, POST action with a query string), a Redirect
-// by GET, a Dial with an action, a Record with an action, a Hangup.
+// The flow: early media (PreAnswer), a menu (GetInput, POST action with a
+// query string), a Redirect by GET, a Dial with an action, a PIN (GetDigits),
+// a Record with an action, a Hangup.
 function answer(path) {
   const r = new plivo.Response();
   switch (path) {
     case '/answer': {
+      r.addPreAnswer().addSpeak('Welcome.');
       const input = r.addGetInput({ action: base + '/choice?menu=main', method: 'POST', inputType: 'dtmf', numDigits: 1 });
       input.addSpeak('Press 1 to be connected.');
       r.addSpeak('Goodbye.');
@@ -37,6 +41,9 @@ function answer(path) {
       r.addDial({ action: base + '/dialled', method: 'POST' }).addNumber('14155550199');
       break;
     case '/dialled':
+      r.addGetDigits({ action: base + '/pin', method: 'POST', numDigits: 4, finishOnKey: '#' }).addSpeak('Enter your PIN.');
+      break;
+    case '/pin':
       r.addSpeak('Leave a message.');
       r.addRecord({ action: base + '/recorded', method: 'POST', maxLength: 30, finishOnKey: '#' });
       break;
@@ -48,19 +55,35 @@ function answer(path) {
   return r.toXML();
 }
 
+// required are the parameters every callback of an inbound call carries
+// (https://www.plivo.com/docs/voice/xml/request/), and those the hangup
+// callback adds (https://www.plivo.com/docs/account/api/application/).
+const required = ['CallUUID', 'From', 'To', 'Direction', 'CallStatus'];
+const hangupRequired = ['Duration', 'BillDuration', 'HangupCause', 'HangupCauseName', 'HangupCauseCode', 'HangupSource'];
+
+// missing is the first parameter a callback lacks, or ''.
+function missing(path, params) {
+  const keys = path === '/hangup' ? required.concat(hangupRequired) : required;
+  return keys.find((k) => !(k in params)) || (params.Direction !== 'inbound' ? 'Direction=inbound' : '') ||
+    ('ALegUUID' in params ? 'no ALegUUID (inbound)' : '');
+}
+
 const server = http.createServer((req, res) => {
   let body = '';
   req.on('data', (chunk) => { body += chunk; });
   req.on('end', () => {
     const url = base + req.url;
     const path = req.url.split('?')[0];
-    const params = req.method === 'POST' ? querystring.parse(body) : {};
+    const params = req.method === 'POST' ? querystring.parse(body) : querystring.parse(req.url.split('?')[1] || '');
+    const signed = req.method === 'POST' ? params : {};
     const ok = plivo.validateV3Signature(req.method, url, req.headers['x-plivo-signature-v3-nonce'] || '',
-      token, req.headers['x-plivo-signature-v3'] || '', params);
-    console.log(`${ok ? 'verified' : 'refused'} ${req.method} ${path}`);
-    if (!ok) {
-      res.writeHead(403, { 'Content-Type': 'text/plain' });
-      res.end('invalid signature (plivo.validateV3Signature)\n');
+      token, req.headers['x-plivo-signature-v3'] || '', signed);
+    const lack = ok ? missing(path, params) : '';
+    console.log(`${ok ? 'verified' : 'refused'} ${req.method} ${path}${lack ? ' missing ' + lack : ''}` +
+      (path === '/hangup' && ok ? ` ${params.HangupCauseCode} ${params.HangupSource}` : ''));
+    if (!ok || lack) {
+      res.writeHead(ok ? 400 : 403, { 'Content-Type': 'text/plain' });
+      res.end(ok ? `missing ${lack}\n` : 'invalid signature (plivo.validateV3Signature)\n');
       return;
     }
     res.writeHead(200, { 'Content-Type': 'application/xml' });
