@@ -115,7 +115,7 @@ func configText(cfg *Config) string {
 
 var (
 	rangeBound = regexp.MustCompile(`^(0, or )?(\S+) to (\S+)$`)
-	sizeBound  = regexp.MustCompile(`up to (\d+) bytes`)
+	sizeBound  = regexp.MustCompile(`up to (\d+) (bytes|characters)`)
 	wordsBound = regexp.MustCompile("^`[a-z]+`(, `[a-z]+`)*$")
 )
 
@@ -154,7 +154,7 @@ func TestConfigBounds(t *testing.T) {
 			if s.accepted == m[0] {
 				accept(strings.Repeat("a", n))
 			}
-			refuse(strings.Repeat("a", n+1), "bytes")
+			refuse(strings.Repeat("a", n+1), m[2])
 		}
 		if wordsBound.MatchString(s.accepted) {
 			checked = true
@@ -164,7 +164,7 @@ func TestConfigBounds(t *testing.T) {
 			refuse("nope", "")
 		}
 		if !checked {
-			t.Errorf("%s: the README states no bound the test can check (%q): write A to B, up to N bytes, or the words", name, s.accepted)
+			t.Errorf("%s: the README states no bound the test can check (%q): write A to B, up to N bytes (or characters), or the words", name, s.accepted)
 		}
 	}
 }

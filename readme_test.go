@@ -207,3 +207,11 @@ func TestShellCommands(t *testing.T) {
 		t.Errorf("shellCommands = %q, want %q", got, want)
 	}
 }
+
+// TestReadmeLength keeps the README within 300 lines: details belong beside
+// the code they describe.
+func TestReadmeLength(t *testing.T) {
+	if n := strings.Count(readme(t), "\n"); n > 300 {
+		t.Errorf("README.md has %d lines; keep it within 300", n)
+	}
+}

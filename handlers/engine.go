@@ -48,7 +48,7 @@ func callbackIDs(form url.Values) url.Values {
 
 // answeredKey holds, for a duplicate answered from the replay store, the
 // IDs of the callback the stored answer answered (query-encoded).
-const answeredKey = "answerurl/handlers.answered"
+const answeredKey = "handlers.answered"
 
 // accessLog writes one "callback answered" line for every verified
 // callback, once it is answered: the route, the method, the status, the

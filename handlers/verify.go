@@ -37,7 +37,7 @@ type Callback struct {
 	Origin string
 }
 
-const callbackKey = "answerurl/handlers.Callback"
+const callbackKey = "handlers.Callback"
 
 // CallbackFrom returns the verified callback of c, or nil when the request
 // was not verified (the route has no verification, or it was refused).
