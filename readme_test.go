@@ -215,3 +215,40 @@ func TestReadmeLength(t *testing.T) {
 		t.Errorf("README.md has %d lines; keep it within 300", n)
 	}
 }
+
+// TestReadmeProseFlags checks the flags the README's text gives a tool: in
+// a paragraph that names one program of cmd/, every code span that starts
+// with a flag (`-digits 3`) is a flag its -h lists.
+func TestReadmeProseFlags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the programs the README names")
+	}
+	tool := regexp.MustCompile("cmd/([a-z-]+)")
+	flagSpan := regexp.MustCompile("`(-[a-z][a-z0-9-]*)[^`]*`")
+	helps := map[string]string{}
+	checked := 0
+	for _, para := range strings.Split(readme(t), "\n\n") {
+		tools := tool.FindAllStringSubmatch(para, -1)
+		if len(tools) == 0 || strings.HasPrefix(para, "```") || strings.HasPrefix(para, "|") {
+			continue
+		}
+		pkg := "./cmd/" + tools[0][1]
+		for _, other := range tools {
+			if other[1] != tools[0][1] {
+				pkg = "" // two programs: which flag is whose is for the reader
+			}
+		}
+		for _, f := range flagSpan.FindAllStringSubmatch(para, -1) {
+			if pkg == "" {
+				break
+			}
+			checked++
+			if !regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(f[1]) + `\b`).MatchString(usageOf(t, helps, pkg, false)) {
+				t.Errorf("README gives %s the flag %s, which its -h does not list", pkg, f[1])
+			}
+		}
+	}
+	if checked < 5 {
+		t.Errorf("checked %d flags in the README's text: the parser no longer finds them", checked)
+	}
+}
