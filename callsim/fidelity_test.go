@@ -288,7 +288,7 @@ var fidelity = map[string]func(t *testing.T){
 	},
 	"dial-callbackurl": func(t *testing.T) {
 		res := must(t, `<Response><Dial action="http://example.com/in" callbackUrl="http://example.com/cb" callbackMethod="GET" callerId="14155550177"><Number>14155550199</Number><User>sip:a@phone.plivo.com</User></Dial></Response>`, Call{}, "/in", next, "/cb", "ok")
-		answer, bLeg := res.Requests[1], sent(t, res, "/in").Params.Get("DialBLegUUID")
+		answer, bLeg := sent(t, res, "/cb"), sent(t, res, "/in").Params.Get("DialBLegUUID")
 		want := map[string]string{"Event": "DialAnswer", "DialAction": "answer", "DialBLegStatus": "answer", "CallUUID": res.CallUUID,
 			"DialALegUUID": res.CallUUID, "DialBLegUUID": bLeg, "DialBLegFrom": "14155550177", "DialBLegTo": "14155550199", "DialBLegPosition": "1"}
 		for k, v := range want {
@@ -318,25 +318,31 @@ var fidelity = map[string]func(t *testing.T){
 				u, _ := url.Parse(rq.URL)
 				paths = append(paths, u.Path)
 			}
-			p := res.Requests[2].Params
-			if !slices.Equal(paths, tt.paths) || p.Get("Event") != "DialHangup" || p.Get("DialAction") != "hangup" || p.Get("DialBLegStatus") != "hangup" ||
+			if !slices.Equal(paths, tt.paths) {
+				t.Errorf("%s: requests %q, want %q\n%s", tt.name, paths, tt.paths, lines(res))
+				continue
+			}
+			if p := res.Requests[2].Params; p.Get("Event") != "DialHangup" || p.Get("DialAction") != "hangup" || p.Get("DialBLegStatus") != "hangup" ||
 				p.Get("DialBLegDuration") != tt.duration || p.Get("DialBLegBillDuration") != tt.duration || p.Get("DialBLegHangupCause") != "NORMAL_CLEARING" ||
 				p.Get("DialBLegUUID") != res.Requests[1].Params.Get("DialBLegUUID") {
-				t.Errorf("%s: requests %q; DialHangup got %v", tt.name, paths, p)
+				t.Errorf("%s: DialHangup got %v", tt.name, p)
 			}
 			has(t, res, "DialHangup is sent before the Dial's action")
 		}
 	},
 	"dial-callbackurl-answer-ignored": func(t *testing.T) {
-		for name, cb := range map[string]string{
-			"XML":                  "http://example.com/cb",
-			"404":                  "http://example.com/missing",
-			"another host, unsent": "https://evil.example/cb",
+		for _, tt := range []struct {
+			name, url, line string // line: what the transcript says of the callback
+		}{
+			{"XML", "http://example.com/cb", "GET http://example.com/cb?"},
+			{"404", "http://example.com/missing", "the Dial's callbackUrl failed"},
+			{"another host, not signed", "https://evil.example/cb", "host evil.example is not the answer URL's; nothing was signed"},
 		} {
-			res := must(t, `<Response><Dial callbackUrl="`+cb+`"><Number>1</Number></Dial><Speak>After</Speak></Response>`, Call{}, "/cb", `<Response><Hangup/></Response>`)
+			res := must(t, `<Response><Dial callbackUrl="`+tt.url+`" callbackMethod="GET"><Number>1</Number></Dial><Speak>After</Speak></Response>`, Call{}, "/cb", `<Response><Hangup/></Response>`)
 			if !slices.Equal(res.Said, []string{"After"}) || res.Hangup.Code != 4010 || slices.ContainsFunc(res.Requests, func(rq Exchange) bool { return strings.Contains(rq.URL, "evil.example") }) {
-				t.Errorf("%s: said %q, ended %d: the callbackUrl's answer changed the call\n%s", name, res.Said, res.Hangup.Code, lines(res))
+				t.Errorf("%s: said %q, ended %d: the callbackUrl's answer changed the call\n%s", tt.name, res.Said, res.Hangup.Code, lines(res))
 			}
+			has(t, res, tt.line)
 		}
 	},
 	"dial-callbackurl-unanswered": func(t *testing.T) {
