@@ -72,10 +72,8 @@ func (s *session) dialEvent(leg bLeg, event, action string) url.Values {
 // party answers and is bridged with the caller, the called party hangs up,
 // the caller presses digits matching digitsMatch
 // (https://www.plivo.com/docs/voice/xml/dial/#callbackurl-request-parameters;
-// FIDELITY.md says where the parameters' names were read). "No XML
-// instructions are expected in response to these requests"
-// (https://docs.plivo.com/docs/voice/concepts/callbacks): its answer, and
-// its failure, leave the call as it was; a failure is said.
+// FIDELITY.md says where the parameters' names were read): a notification,
+// whose answer and failure leave the call as it was (see notify).
 func (s *session) tellDialCallback(el element, base string, p url.Values) {
 	target := s.resolve(base, el.attr("callbackUrl", ""))
 	method := el.attr("callbackMethod", "POST")
@@ -84,7 +82,5 @@ func (s *session) tellDialCallback(el element, base string, p url.Values) {
 		method = "POST"
 	}
 	s.say("  dial event  %s", p.Get("Event"))
-	if _, err := s.request(method, target, p); err != nil {
-		s.say("  the Dial's callbackUrl failed: %v (its answer does not change the call)", err)
-	}
+	s.notify(method, target, p, "the Dial's callbackUrl")
 }

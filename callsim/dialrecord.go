@@ -213,13 +213,11 @@ func (s *session) finishRecordings() {
 }
 
 // recordingReady requests el's callbackUrl with the recording's parameters:
-// a notification, whose answer is not read.
+// a notification (see notify).
 func (s *session) recordingReady(el element, base string, p url.Values) {
 	target := s.resolve(base, el.attr("callbackUrl", ""))
 	method := el.attr("callbackMethod", "POST")
-	if _, err := s.request(method, target, p); err != nil {
-		s.say("  the recording's callbackUrl failed: %v", err)
-	}
+	s.notify(method, target, p, "the recording's callbackUrl")
 }
 
 // attr is an XML attribute name="value".

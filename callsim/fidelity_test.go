@@ -331,16 +331,23 @@ var fidelity = map[string]func(t *testing.T){
 		}
 	},
 	"dial-callbackurl-answer-ignored": func(t *testing.T) {
+		var refused *RefusedError
 		for _, tt := range []struct {
-			name, url, line string // line: what the transcript says of the callback
+			name, url, method string
+			line              string // what the transcript says of the callback
+			err               bool   // whether Run returns, once the call has ended, the failure
 		}{
-			{"XML", "http://example.com/cb", "GET http://example.com/cb?"},
-			{"404", "http://example.com/missing", "the Dial's callbackUrl failed"},
-			{"another host, not signed", "https://evil.example/cb", "host evil.example is not the answer URL's; nothing was signed"},
+			{"XML", "http://example.com/cb", "GET", "GET http://example.com/cb?", false},
+			{"a method Plivo does not allow", "http://example.com/cb", "PUT", "POST is used", false},
+			{"404", "http://example.com/missing", "POST", "the Dial's callbackUrl failed", true},
+			{"another host, not signed", "https://evil.example/cb", "POST", "host evil.example is not the answer URL's; nothing was signed", true},
 		} {
-			res := must(t, `<Response><Dial callbackUrl="`+tt.url+`" callbackMethod="GET"><Number>1</Number></Dial><Speak>After</Speak></Response>`, Call{}, "/cb", `<Response><Hangup/></Response>`)
+			res, err := sim(t, `<Response><Dial callbackUrl="`+tt.url+`" callbackMethod="`+tt.method+`"><Number>1</Number></Dial><Speak>After</Speak></Response>`, Call{}, "/cb", `<Response><Hangup/></Response>`)
 			if !slices.Equal(res.Said, []string{"After"}) || res.Hangup.Code != 4010 || slices.ContainsFunc(res.Requests, func(rq Exchange) bool { return strings.Contains(rq.URL, "evil.example") }) {
 				t.Errorf("%s: said %q, ended %d: the callbackUrl's answer changed the call\n%s", tt.name, res.Said, res.Hangup.Code, lines(res))
+			}
+			if (err != nil) != tt.err || (err != nil && !errors.As(err, &refused) && !errors.Is(err, ErrHost)) {
+				t.Errorf("%s: Run = %v, want the failure: %v", tt.name, err, tt.err)
 			}
 			has(t, res, tt.line)
 		}
