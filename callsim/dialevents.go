@@ -23,14 +23,14 @@ func (s *session) answerBLeg(el element, base string, who []string) bLeg {
 		return leg
 	}
 	if len(who) > 1 {
-		s.note("<Dial> rings its %d numbers at once and Plivo's page cannot say who answers: the first does, DialBLegPosition 1", len(who))
+		s.note("<Dial> rings its %d numbers at once: the simulator has the first answer (DialBLegPosition 1)", len(who))
 	}
 	if el.attr("digitsMatch", "") != "" || el.attr("digitsMatchBLeg", "") != "" {
 		s.note("<Dial digitsMatch>: the scripted caller presses no key during a Dial, so no DialDigitsMatch event is sent")
 	}
 	p := s.dialEvent(leg, "DialAnswer", "answer")
 	p.Set("DialBLegBillRate", "0.0085")
-	s.note("DialBLegBillRate is the simulator's 0.0085; the B leg's rate is Plivo's to say")
+	s.note("DialBLegBillRate is the simulator's 0.0085, not a price")
 	s.tellDialCallback(el, base, p)
 	return leg
 }

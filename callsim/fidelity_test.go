@@ -299,7 +299,7 @@ var fidelity = map[string]func(t *testing.T){
 		if answer.Method != "GET" || !strings.HasPrefix(answer.URL, "http://example.com/cb?") || answer.Params.Get("DialBLegBillRate") == "" {
 			t.Errorf("DialAnswer sent as %s %s with %v", answer.Method, answer.URL, answer.Params)
 		}
-		has(t, res, "the first does, DialBLegPosition 1")
+		has(t, res, "the simulator has the first answer (DialBLegPosition 1)")
 		has(t, res, "DialBLegBillRate is the simulator's")
 	},
 	"dial-callbackurl-hangup": func(t *testing.T) {
