@@ -139,6 +139,28 @@ var fidelity = map[string]func(t *testing.T){
 		}
 		endedAs(t, res, "4010", "Plivo", "5", "1")
 	},
+	"preanswer-nesting": func(t *testing.T) {
+		for _, tt := range []struct {
+			name, answer string
+			c            Call
+			docs         []string
+			code         string // HangupCauseCode
+			said         []string
+		}{
+			{"GetDigits in the answer", `<Response><PreAnswer><Speak>Early</Speak><GetDigits action="http://example.com/in"/></PreAnswer></Response>`, Call{}, nil, "8011", nil},
+			{"then the fallback answer URL", `<Response><PreAnswer><GetDigits action="http://example.com/in"/></PreAnswer></Response>`,
+				Call{FallbackURL: "http://example.com/fallback"}, []string{"/fallback", next}, "4010", []string{"Next"}},
+			{"DTMF in a Redirect's answer", `<Response><Redirect>http://example.com/in</Redirect></Response>`, Call{},
+				[]string{"/in", `<Response><PreAnswer><DTMF>1</DTMF></PreAnswer></Response>`}, "8014", nil},
+		} {
+			res, err := sim(t, tt.answer, tt.c, tt.docs...)
+			if (tt.code != "4010") != errors.Is(err, ErrBadXML) || !slices.Equal(res.Said, tt.said) {
+				t.Errorf("%s: Run = %v, said %q, want %q", tt.name, err, res.Said, tt.said)
+			}
+			endedAs(t, res, tt.code, "", "", "")
+			has(t, res, "taken as invalid XML")
+		}
+	},
 	"getinput-dtmf": func(t *testing.T) {
 		res := must(t, `<Response><GetInput action="http://example.com/in" inputType="dtmf"><Speak>Press</Speak></GetInput></Response>`, Call{Digits: []string{"42"}}, "/in", next)
 		p := sent(t, res, "/in").Params
