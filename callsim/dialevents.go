@@ -18,7 +18,10 @@ type bLeg struct {
 // and Users (the simulator's choice among simultaneous ones, said), and
 // tells the Dial's callbackUrl, if any, that it answered: DialAnswer.
 func (s *session) answerBLeg(el element, base string, who []string) bLeg {
-	leg := bLeg{uuid: callback.NewUUID(), from: el.attr("callerId", s.From), to: who[0], position: 1}
+	leg := bLeg{uuid: callback.NewUUID(), from: el.attr("callerId", s.From), position: 1}
+	if len(who) > 0 {
+		leg.to = who[0]
+	}
 	if el.attr("callbackUrl", "") == "" {
 		return leg
 	}
