@@ -133,7 +133,10 @@ func (e *RefusedError) Error() string {
 // Run plays the call to its end and returns what happened. On an error
 // (a refused callback, XML that does not parse, a verb it cannot simulate,
 // too many requests) the call ends there, as Plivo would end it: the hangup
-// URL is still told, and the Result holds everything up to the error.
+// URL is still told, and the Result holds everything up to the error. A
+// refused notification (a Dial's or a Record's callbackUrl) does not change
+// the call, as its answer does not on Plivo: Run returns it once the call
+// has ended.
 func (c Call) Run(ctx context.Context) (*Result, error) {
 	if c.AnswerURL == "" {
 		return nil, errors.New("callsim: AnswerURL is required")
@@ -159,6 +162,9 @@ func (c Call) Run(ctx context.Context) (*Result, error) {
 	if _, herr := s.request("POST", s.HangupURL, s.hangupParams(end)); err == nil {
 		err = herr
 	}
+	if err == nil {
+		err = s.notifyErr
+	}
 	return s.res, err
 }
 
@@ -173,6 +179,7 @@ type session struct {
 	schedule   int             // clock of a <Hangup schedule>; 0: none
 	used       int             // Digits used
 	ending     bool
+	notifyErr  error                 // the first notification that failed
 	began      time.Time             // when Run began: the call's arrival
 	dialled    [][2]int              // the clock's [start, end] of each answered Dial
 	recordings []backgroundRecording // recordSession and startOnDialAnswer

@@ -12,8 +12,10 @@ import (
 )
 
 // dial connects the caller to each Number and User nested in it and ends as
-// DialStatus says (https://www.plivo.com/docs/voice/xml/dial/). The action
-// URL (method default POST) gets the parameters of
+// DialStatus says (https://www.plivo.com/docs/voice/xml/dial/). An answered
+// Dial tells its callbackUrl, if any, DialAnswer and DialHangup (see
+// tellDialCallback); one nobody answers tells it nothing. The action URL
+// (method default POST) gets the parameters of
 // https://www.plivo.com/docs/voice/use-cases/dial-status-reporting/:
 // DialStatus (completed, busy, failed, timeout, no-answer), DialRingStatus,
 // DialHangupCause, DialALegUUID and DialBLegUUID (empty if nobody answers);
@@ -28,12 +30,11 @@ func (s *session) dial(el element, base string) outcome {
 	}
 	s.res.Dialled = append(s.res.Dialled, who...)
 	s.say("  dial  %q → %s", who, s.DialStatus)
-	if el.attr("callbackUrl", "") != "" {
-		s.note("<Dial callbackUrl> is not simulated: its events are not sent")
-	}
+	var leg bLeg
 	seconds := 2 // busy or failed: the dial ends at once
 	switch s.DialStatus {
 	case "completed":
+		leg = s.answerBLeg(el, base, who)
 		seconds = min(30, cmp.Or(atoi(el.attr("timeLimit", "14400")), 14400))
 		s.dialled = append(s.dialled, [2]int{s.clock, s.clock + seconds})
 	case "no-answer", "timeout":
@@ -43,18 +44,23 @@ func (s *session) dial(el element, base string) outcome {
 			s.note("<Dial> without timeout: Plivo's page gives no default; it rings 30s")
 		}
 	}
-	if h, ok := s.advance(seconds); !ok {
+	if el.attr("callbackUrl", "") != "" && leg.uuid == "" {
+		s.note("<Dial callbackUrl>: nobody answered, so no dial event is sent (Plivo's events are the called party's)")
+	}
+	start := s.clock
+	h, ok := s.advance(seconds)
+	if leg.uuid != "" {
+		s.hangupBLeg(el, base, leg, s.clock-start)
+	}
+	if !ok {
 		return ended(h, nil)
 	}
 	p := s.params("in-progress")
 	p.Set("DialStatus", s.DialStatus)
 	p.Set("DialALegUUID", s.res.CallUUID)
-	p.Set("DialBLegUUID", "")
+	p.Set("DialBLegUUID", leg.uuid)
 	p.Set("DialRingStatus", strconv.FormatBool(s.DialStatus != "busy" && s.DialStatus != "failed"))
 	p.Set("DialHangupCause", dialHangupCause[s.DialStatus])
-	if s.DialStatus == "completed" {
-		p.Set("DialBLegUUID", callback.NewUUID())
-	}
 	if el.attr("action", "") == "" {
 		return outcome{}
 	}
@@ -207,13 +213,11 @@ func (s *session) finishRecordings() {
 }
 
 // recordingReady requests el's callbackUrl with the recording's parameters:
-// a notification, whose answer is not read.
+// a notification (see notify).
 func (s *session) recordingReady(el element, base string, p url.Values) {
 	target := s.resolve(base, el.attr("callbackUrl", ""))
 	method := el.attr("callbackMethod", "POST")
-	if _, err := s.request(method, target, p); err != nil {
-		s.say("  the recording's callbackUrl failed: %v", err)
-	}
+	s.notify(method, target, p, "the recording's callbackUrl")
 }
 
 // attr is an XML attribute name="value".

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -137,6 +138,28 @@ var fidelity = map[string]func(t *testing.T){
 			t.Errorf("said %q", res.Said)
 		}
 		endedAs(t, res, "4010", "Plivo", "5", "1")
+	},
+	"preanswer-nesting": func(t *testing.T) {
+		for _, tt := range []struct {
+			name, answer string
+			c            Call
+			docs         []string
+			code         string // HangupCauseCode
+			said         []string
+		}{
+			{"GetDigits in the answer", `<Response><PreAnswer><Speak>Early</Speak><GetDigits action="http://example.com/in"/></PreAnswer></Response>`, Call{}, nil, "8011", nil},
+			{"then the fallback answer URL", `<Response><PreAnswer><GetDigits action="http://example.com/in"/></PreAnswer></Response>`,
+				Call{FallbackURL: "http://example.com/fallback"}, []string{"/fallback", next}, "4010", []string{"Next"}},
+			{"DTMF in a Redirect's answer", `<Response><Redirect>http://example.com/in</Redirect></Response>`, Call{},
+				[]string{"/in", `<Response><PreAnswer><DTMF>1</DTMF></PreAnswer></Response>`}, "8014", nil},
+		} {
+			res, err := sim(t, tt.answer, tt.c, tt.docs...)
+			if (tt.code != "4010") != errors.Is(err, ErrBadXML) || !slices.Equal(res.Said, tt.said) {
+				t.Errorf("%s: Run = %v, said %q, want %q", tt.name, err, res.Said, tt.said)
+			}
+			endedAs(t, res, tt.code, "", "", "")
+			has(t, res, "taken as invalid XML")
+		}
 	},
 	"getinput-dtmf": func(t *testing.T) {
 		res := must(t, `<Response><GetInput action="http://example.com/in" inputType="dtmf"><Speak>Press</Speak></GetInput></Response>`, Call{Digits: []string{"42"}}, "/in", next)
@@ -286,8 +309,88 @@ var fidelity = map[string]func(t *testing.T){
 		sent(t, res, "/dial-status/")
 	},
 	"dial-callbackurl": func(t *testing.T) {
-		res := must(t, `<Response><Dial callbackUrl="http://example.com/cb"><Number>1</Number></Dial></Response>`, Call{})
-		has(t, res, "callbackUrl> is not simulated")
+		res := must(t, `<Response><Dial action="http://example.com/in" callbackUrl="http://example.com/cb" callbackMethod="GET" callerId="14155550177"><Number>14155550199</Number><User>sip:a@phone.plivo.com</User></Dial></Response>`, Call{}, "/in", next, "/cb", "ok")
+		answer, bLeg := sent(t, res, "/cb"), sent(t, res, "/in").Params.Get("DialBLegUUID")
+		want := map[string]string{"Event": "DialAnswer", "DialAction": "answer", "DialBLegStatus": "answer", "CallUUID": res.CallUUID,
+			"DialALegUUID": res.CallUUID, "DialBLegUUID": bLeg, "DialBLegFrom": "14155550177", "DialBLegTo": "14155550199", "DialBLegPosition": "1"}
+		for k, v := range want {
+			if got := answer.Params.Get(k); got != v || v == "" {
+				t.Errorf("%s %s: %s = %q, want %q", answer.Method, answer.URL, k, got, v)
+			}
+		}
+		if answer.Method != "GET" || !strings.HasPrefix(answer.URL, "http://example.com/cb?") || answer.Params.Get("DialBLegBillRate") == "" {
+			t.Errorf("DialAnswer sent as %s %s with %v", answer.Method, answer.URL, answer.Params)
+		}
+		has(t, res, "the simulator has the first answer (DialBLegPosition 1)")
+		has(t, res, "DialBLegBillRate is the simulator's")
+	},
+	"dial-callbackurl-hangup": func(t *testing.T) {
+		for _, tt := range []struct {
+			name     string
+			c        Call
+			duration string
+			paths    []string // the requests' paths, in order
+		}{
+			{"the B leg hangs up at timeLimit", Call{}, "20", []string{"/answer", "/cb", "/cb", "/in", "/hangup"}},
+			{"the caller hangs up first", Call{HangupAfter: 8 * time.Second}, "7", []string{"/answer", "/cb", "/cb", "/hangup"}},
+		} {
+			res := must(t, `<Response><Speak>Hi</Speak><Dial action="http://example.com/in" callbackUrl="http://example.com/cb" timeLimit="20"><Number>1</Number></Dial></Response>`, tt.c, "/in", next, "/cb", "ok")
+			var paths []string
+			for _, rq := range res.Requests {
+				u, _ := url.Parse(rq.URL)
+				paths = append(paths, u.Path)
+			}
+			if !slices.Equal(paths, tt.paths) {
+				t.Errorf("%s: requests %q, want %q\n%s", tt.name, paths, tt.paths, lines(res))
+				continue
+			}
+			if p := res.Requests[2].Params; p.Get("Event") != "DialHangup" || p.Get("DialAction") != "hangup" || p.Get("DialBLegStatus") != "hangup" ||
+				p.Get("DialBLegDuration") != tt.duration || p.Get("DialBLegBillDuration") != tt.duration || p.Get("DialBLegHangupCause") != "NORMAL_CLEARING" ||
+				p.Get("DialBLegUUID") != res.Requests[1].Params.Get("DialBLegUUID") {
+				t.Errorf("%s: DialHangup got %v", tt.name, p)
+			}
+			has(t, res, "DialHangup is sent before the Dial's action")
+		}
+	},
+	"dial-callbackurl-answer-ignored": func(t *testing.T) {
+		var refused *RefusedError
+		for _, tt := range []struct {
+			name, url, method string
+			line              string // what the transcript says of the callback
+			err               bool   // whether Run returns, once the call has ended, the failure
+		}{
+			{"XML", "http://example.com/cb", "GET", "GET http://example.com/cb?", false},
+			{"a method Plivo does not allow", "http://example.com/cb", "PUT", "POST is used", false},
+			{"404", "http://example.com/missing", "POST", "the Dial's callbackUrl failed", true},
+			{"another host, not signed", "https://evil.example/cb", "POST", "host evil.example is not the answer URL's; nothing was signed", true},
+		} {
+			res, err := sim(t, `<Response><Dial callbackUrl="`+tt.url+`" callbackMethod="`+tt.method+`"><Number>1</Number></Dial><Speak>After</Speak></Response>`, Call{}, "/cb", `<Response><Hangup/></Response>`)
+			if !slices.Equal(res.Said, []string{"After"}) || res.Hangup.Code != 4010 || slices.ContainsFunc(res.Requests, func(rq Exchange) bool { return strings.Contains(rq.URL, "evil.example") }) {
+				t.Errorf("%s: said %q, ended %d: the callbackUrl's answer changed the call\n%s", tt.name, res.Said, res.Hangup.Code, lines(res))
+			}
+			if (err != nil) != tt.err || (err != nil && !errors.As(err, &refused) && !errors.Is(err, ErrHost)) {
+				t.Errorf("%s: Run = %v, want the failure: %v", tt.name, err, tt.err)
+			}
+			has(t, res, tt.line)
+		}
+	},
+	"dial-callbackurl-unanswered": func(t *testing.T) {
+		for _, status := range []string{"busy", "failed", "timeout", "no-answer"} {
+			res := must(t, `<Response><Dial callbackUrl="http://example.com/cb" timeout="10"><Number>1</Number></Dial></Response>`, Call{DialStatus: status}, "/cb", "ok")
+			if len(res.Requests) != 2 {
+				t.Errorf("%s: %d requests, want the answer and hangup URLs only\n%s", status, len(res.Requests), lines(res))
+			}
+			has(t, res, "nobody answered, so no dial event is sent")
+		}
+	},
+	"dial-digitsmatch": func(t *testing.T) {
+		res := must(t, `<Response><Dial callbackUrl="http://example.com/cb" digitsMatch="123,#9"><Number>1</Number></Dial></Response>`, Call{Digits: []string{"123"}}, "/cb", "ok")
+		for _, rq := range res.Requests {
+			if rq.Params.Get("Event") == "DialDigitsMatch" {
+				t.Errorf("a DialDigitsMatch was sent: %v", rq.Params)
+			}
+		}
+		has(t, res, "the scripted caller presses no key during a Dial")
 	},
 	"dial-caller-hangs-up": func(t *testing.T) {
 		res := must(t, `<Response><Dial action="http://example.com/in"><Number>1</Number></Dial></Response>`, Call{HangupAfter: 10 * time.Second})

@@ -19,6 +19,8 @@ func FuzzAnswer(f *testing.F) {
 		`<Response><PreAnswer><Wait length="2"/></PreAnswer><GetDigits action="/in" retries="3" validDigits="1"/><Dial action="/in"><Number>1</Number></Dial></Response>`,
 		`<Response><Record recordSession="true" callbackUrl="/cb"/><Record action="/in" finishOnKey="none"/><DTMF>1</DTMF></Response>`,
 		"<Response><Speak>\x1b[2J</Speak><Redirect>http://evil.example/\x1b</Redirect></Response>",
+		`<Response><Dial callbackUrl="/cb" callbackMethod="PUT" digitsMatch="1"></Dial><Dial callbackUrl="/cb" action="/in"><User>sip:a@b</User><Number>2</Number></Dial></Response>`,
+		`<Response><PreAnswer><Speak>a</Speak><GetDigits action="/in"/></PreAnswer></Response>`,
 		`<Response><Hangup reason="busy"/></Response>`, "not xml \x07", "",
 	} {
 		f.Add(seed)

@@ -131,6 +131,20 @@ func (s *session) request(method, rawURL string, params url.Values) ([]byte, err
 	return answer, nil
 }
 
+// notify sends a notification, what (a callbackUrl): its answer is not read,
+// and its failure does not change the call, as on Plivo ("No XML
+// instructions are expected in response to these requests":
+// https://docs.plivo.com/docs/voice/concepts/callbacks). A failure is said,
+// and the first is kept for Run to return once the call has ended.
+func (s *session) notify(method, rawURL string, params url.Values, what string) {
+	if _, err := s.request(method, rawURL, params); err != nil {
+		s.say("  %s failed: %v (the call goes on)", what, err)
+		if s.notifyErr == nil {
+			s.notifyErr = err
+		}
+	}
+}
+
 // target is rawURL without its #fragment, when it is an absolute http(s)
 // URL on a host the call may reach (the answer URL's, the hangup and
 // fallback URLs', AllowHosts). Anything else is refused before it is signed,

@@ -12,7 +12,7 @@ import (
 )
 
 // TestPlivoSDKVerifies walks a flow written with Plivo's own SDK (its XML
-// builder, PreAnswer and GetDigits included, its validateV3Signature on
+// builder, PreAnswer, GetDigits and a Dial's callbackUrl included, its validateV3Signature on
 // every callback, and the documented parameters checked:
 // testdata/gen/callsim-server.js): every request callsim signs, POST with
 // and without a query string, GET with the parameters in the query, is one
@@ -52,7 +52,8 @@ func TestPlivoSDKVerifies(t *testing.T) {
 	for lines.Scan() {
 		verified = append(verified, lines.Text())
 	}
-	want := []string{"verified POST /answer", "verified POST /choice", "verified GET /connect", "verified POST /dialled",
+	want := []string{"verified POST /answer", "verified POST /choice", "verified GET /connect",
+		"verified POST /dial-events DialAnswer", "verified POST /dial-events DialHangup", "verified POST /dialled",
 		"verified POST /pin", "verified POST /recorded", "verified POST /hangup 4000 Answer XML"}
 	if !slices.Equal(verified, want) {
 		t.Errorf("the SDK saw\n %q\nwant %q", verified, want)

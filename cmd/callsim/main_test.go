@@ -224,3 +224,20 @@ func TestOtherHostRefused(t *testing.T) {
 		t.Fatalf("-allow-host: exit %d\n%s", code, out.String())
 	}
 }
+
+// TestDialCallbackRefused: a Dial's callbackUrl that refuses its event
+// leaves the call as it was (Plivo reads no answer from it), and the
+// command still exits 1 with the refusal once the call has ended.
+func TestDialCallbackRefused(t *testing.T) {
+	base := docServer(t, map[string]string{
+		"/answer": `<Response><Dial callbackUrl="/events"><Number>14155550199</Number></Dial><Speak>After</Speak></Response>`,
+		"/hangup": "ok",
+	})
+	var out, errs bytes.Buffer
+	args := []string{"-answer", base + "/answer", "-hangup", base + "/hangup", "-token", "t"}
+	if code := run(context.Background(), args, noEnv, t.TempDir(), nil, &out, &errs); code != 1 ||
+		!strings.Contains(out.String(), "dial event  DialAnswer") || !strings.Contains(out.String(), `say  "After"`) ||
+		!strings.Contains(out.String(), "POST "+base+"/hangup  200") || !strings.Contains(errs.String(), "/events was refused: 403") {
+		t.Fatalf("exit %d\n%s%s", code, out.String(), errs.String())
+	}
+}

@@ -9,7 +9,8 @@
 //
 // It listens on a free loopback port and prints "listening PORT", then one
 // line per callback: "verified METHOD PATH" (for the hangup, with its
-// HangupCauseCode and HangupSource), "refused METHOD PATH" (answered 403), or
+// HangupCauseCode and HangupSource; for a Dial's callbackUrl, with its Event),
+// "refused METHOD PATH" (answered 403), or
 // "verified METHOD PATH missing KEY" when a documented parameter is missing
 // (answered 400). It exits when stdin closes.
 'use strict';
@@ -21,8 +22,8 @@ const token = process.argv[2];
 let base = '';
 
 // The flow: early media (PreAnswer), a menu (GetInput, POST action with a
-// query string), a Redirect by GET, a Dial with an action, a PIN (GetDigits),
-// a Record with an action, a Hangup.
+// query string), a Redirect by GET, a Dial with an action and a callbackUrl,
+// a PIN (GetDigits), a Record with an action, a Hangup.
 function answer(path) {
   const r = new plivo.Response();
   switch (path) {
@@ -38,7 +39,8 @@ function answer(path) {
       r.addRedirect(base + '/connect?from=menu', { method: 'GET' });
       break;
     case '/connect':
-      r.addDial({ action: base + '/dialled', method: 'POST' }).addNumber('14155550199');
+      r.addDial({ action: base + '/dialled', method: 'POST', callbackUrl: base + '/dial-events', callbackMethod: 'POST' })
+        .addNumber('14155550199');
       break;
     case '/dialled':
       r.addGetDigits({ action: base + '/pin', method: 'POST', numDigits: 4, finishOnKey: '#' }).addSpeak('Enter your PIN.');
@@ -60,10 +62,18 @@ function answer(path) {
 // callback adds (https://www.plivo.com/docs/account/api/application/).
 const required = ['CallUUID', 'From', 'To', 'Direction', 'CallStatus'];
 const hangupRequired = ['Duration', 'BillDuration', 'HangupCause', 'HangupCauseName', 'HangupCauseCode', 'HangupSource'];
+// dialEventRequired are those of every event a Dial's callbackUrl gets, and
+// dialHangupRequired those its DialHangup adds
+// (https://www.plivo.com/docs/voice/xml/dial/#callbackurl-request-parameters).
+const dialEventRequired = ['Event', 'DialAction', 'DialBLegStatus', 'DialALegUUID', 'DialBLegUUID', 'DialBLegFrom', 'DialBLegTo', 'DialBLegPosition'];
+const dialHangupRequired = ['DialBLegDuration', 'DialBLegBillDuration', 'DialBLegHangupCause'];
 
 // missing is the first parameter a callback lacks, or ''.
 function missing(path, params) {
-  const keys = path === '/hangup' ? required.concat(hangupRequired) : required;
+  let keys = path === '/hangup' ? required.concat(hangupRequired) : required;
+  if (path === '/dial-events') {
+    keys = keys.concat(dialEventRequired, params.Event === 'DialHangup' ? dialHangupRequired : []);
+  }
   return keys.find((k) => !(k in params)) || (params.Direction !== 'inbound' ? 'Direction=inbound' : '') ||
     ('ALegUUID' in params ? 'no ALegUUID (inbound)' : '');
 }
@@ -80,14 +90,15 @@ const server = http.createServer((req, res) => {
       token, req.headers['x-plivo-signature-v3'] || '', signed);
     const lack = ok ? missing(path, params) : '';
     console.log(`${ok ? 'verified' : 'refused'} ${req.method} ${path}${lack ? ' missing ' + lack : ''}` +
-      (path === '/hangup' && ok ? ` ${params.HangupCauseCode} ${params.HangupSource}` : ''));
+      (path === '/hangup' && ok ? ` ${params.HangupCauseCode} ${params.HangupSource}` : '') +
+      (path === '/dial-events' && ok ? ` ${params.Event}` : ''));
     if (!ok || lack) {
       res.writeHead(ok ? 400 : 403, { 'Content-Type': 'text/plain' });
       res.end(ok ? `missing ${lack}\n` : 'invalid signature (plivo.validateV3Signature)\n');
       return;
     }
     res.writeHead(200, { 'Content-Type': 'application/xml' });
-    res.end(path === '/hangup' ? 'ok' : answer(path));
+    res.end(path === '/hangup' || path === '/dial-events' ? 'ok' : answer(path));
   });
 });
 server.listen(0, '127.0.0.1', () => {
