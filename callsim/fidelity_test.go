@@ -53,7 +53,7 @@ func sent(t *testing.T, res *Result, path string) Exchange {
 	return Exchange{}
 }
 
-// ended checks the hangup callback's cause code, source and durations.
+// endedAs checks the hangup callback's cause code, source and durations.
 func endedAs(t *testing.T, res *Result, code, source, duration, bill string) {
 	t.Helper()
 	h := res.Requests[len(res.Requests)-1].Params
@@ -137,6 +137,12 @@ var fidelity = map[string]func(t *testing.T){
 			t.Errorf("said %q", res.Said)
 		}
 		endedAs(t, res, "4010", "Plivo", "5", "1")
+		// "Only Speak, Play, and Wait elements are allowed": a DTMF is not.
+		res, err := sim(t, `<Response><PreAnswer><DTMF>1</DTMF></PreAnswer><Speak>Hi</Speak></Response>`, Call{})
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "<DTMF> nested in <PreAnswer>") {
+			t.Fatalf("Run = %v", err)
+		}
+		endedAs(t, res, "0", "Unknown", "", "")
 	},
 	"getinput-dtmf": func(t *testing.T) {
 		res := must(t, `<Response><GetInput action="http://example.com/in" inputType="dtmf"><Speak>Press</Speak></GetInput></Response>`, Call{Digits: []string{"42"}}, "/in", next)

@@ -162,8 +162,8 @@ func (s *session) advance(n int) (Hangup, bool) {
 // hangupAt is the clock at which the caller hangs up.
 func (s *session) hangupAt() int { return int(s.HangupAfter.Seconds()) }
 
-// endless is the number of seconds an endless loop (loop="0") lasts: until
-// the caller hangs up, by HangupAfter or, without it, after a minute.
+// endless makes an endless loop (loop="0") of verb last until the caller
+// hangs up: at HangupAfter, or, without it, a minute from now (said).
 func (s *session) endless(verb string) {
 	if s.HangupAfter == 0 {
 		s.HangupAfter = timeSeconds(s.clock + 60)
@@ -240,14 +240,15 @@ func (s *session) wait(el element) outcome {
 	return outcome{}
 }
 
-// preAnswer plays its nested Speak, Play, Wait and DTMF before the call is
-// answered, as early media, not billed
-// (https://www.plivo.com/docs/voice/xml/preanswer/).
+// preAnswer plays its nested Speak, Play and Wait before the call is
+// answered, as early media, not billed; "Only Speak, Play, and Wait
+// elements are allowed" (https://www.plivo.com/docs/voice/xml/preanswer/),
+// so any other ends the call, named.
 func (s *session) preAnswer(el element) outcome {
 	s.say("  pre-answer (early media: not billed)")
 	for _, child := range el.Children {
 		switch child.XMLName.Local {
-		case "Speak", "Play", "Wait", "DTMF":
+		case "Speak", "Play", "Wait":
 			if o := s.prompt(child); o.end != nil {
 				return o
 			}
