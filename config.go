@@ -56,20 +56,24 @@ type Config struct {
 	publicBaseURLInput string
 }
 
-// Defaults of the settings read here. MAX_BODY_BYTES's is
-// handlers.DefaultMaxBodyBytes, TRUSTED_PROXIES's publicurl.Loopback, and a
+// Defaults of the settings read here that have one. MAX_BODY_BYTES's is
+// handlers.DefaultMaxBodyBytes, TRUSTED_PROXIES's publicurl.Loopback;
+// GIN_MODE unset is Gin's debug, REPLAY_STORE unset the memory store;
+// SPEAK_VOICE and SPEAK_LANGUAGE unset leave Plivo's defaults; and a
 // route's own setting has its default beside its handler (VOICEMAIL_THANKS:
 // handlers/voicemail.go).
 const (
 	defaultPort           = "8080"
+	defaultLogFormat      = "text"
 	defaultSpeakText      = "Hello, from Plivo"
 	defaultSpeakLoop      = 3
-	defaultSMSReply       = "Thanks, we got your message."
+	defaultSMSReply       = handlers.DefaultSMSReply
 	defaultShutdown       = 10 * time.Second
 	defaultReplayWindow   = 15 * time.Minute // Plivo's last retry comes 7 minutes after the first attempt
 	defaultReplayMax      = 100_000
 	defaultStoreTimeout   = time.Second // well under Plivo's 8-second deadline
 	defaultRequestTimeout = 15 * time.Second
+	defaultKeyPrefix      = "answerurl:"
 )
 
 // loadConfig reads the configuration through getenv, falling back to the
@@ -203,7 +207,7 @@ func (c *Config) loadServer(getenv func(string) string) error {
 	errs = append(errs, err)
 	c.RequestTimeout, err = duration(getenv, "REQUEST_TIMEOUT", time.Millisecond, 30*time.Second, defaultRequestTimeout)
 	errs = append(errs, err)
-	switch c.LogFormat = or(getenv("LOG_FORMAT"), "text"); c.LogFormat {
+	switch c.LogFormat = or(getenv("LOG_FORMAT"), defaultLogFormat); c.LogFormat {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: set text or json", c.LogFormat))
@@ -292,7 +296,7 @@ func (c *Config) loadReplay(getenv func(string) string) error {
 		c.ReplayStore = ""
 	}
 	errs = append(errs, checkStoreURL(c.ReplayStore))
-	c.ReplayKeyPrefix, err = text(getenv, "REPLAY_KEY_PREFIX", "answerurl:", 64)
+	c.ReplayKeyPrefix, err = text(getenv, "REPLAY_KEY_PREFIX", defaultKeyPrefix, 64)
 	errs = append(errs, err)
 	c.ReplayStoreTimeout, err = duration(getenv, "REPLAY_STORE_TIMEOUT", time.Millisecond, 3*time.Second, defaultStoreTimeout)
 	errs = append(errs, err)

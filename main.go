@@ -1,5 +1,6 @@
-// Command answerurl is a Plivo answer-URL server: it verifies the signature on
-// every webhook and answers with Plivo XML. See README.md.
+// This program serves Plivo webhooks (answer, action, hangup and message
+// URLs): it verifies the signature on every request and answers with Plivo
+// XML (TwiML for Twilio and SignalWire). See README.md.
 package main
 
 import (

@@ -406,7 +406,7 @@ func TestJSONLogs(t *testing.T) {
 	}
 }
 
-// TestHealthcheck: answerurl -healthcheck exits 0 when the local server's
+// TestHealthcheck: the server's -healthcheck exits 0 when the local server's
 // /healthz answers 200, and 1 when nothing listens.
 func TestHealthcheck(t *testing.T) {
 	h := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
