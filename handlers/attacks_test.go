@@ -71,8 +71,9 @@ func TestSplitReplayV2(t *testing.T) {
 
 // TestSplitReplayV2SignedKey: where two routes differ by a last character
 // (/t/sms and /t/sms1), a split gives a nonce of plain digits: /t/sms1 with
-// nonce N is /t/sms with nonce "1N". The nonce key is then new, but the
-// digest of what was signed is the same: the stored answer, no handler run.
+// nonce N is /t/sms with nonce "1N". The route and the nonce are then new,
+// but the digest of what was signed, which names the request, is the same:
+// the stored answer, no handler run.
 func TestSplitReplayV2SignedKey(t *testing.T) {
 	stores(t, func(t *testing.T, g *guardedRouter) {
 		other := 0

@@ -10,7 +10,7 @@
 // server sends is printed with its control characters escaped. It exits 1
 // when a callback is refused, the XML does not parse, a verb cannot be
 // simulated or a URL names a host it will not sign for (-allow-host), and 2
-// on a usage error. Run it with -h for every flag, each with an example.
+// on a usage error or when it finds no token or no -cacert file. Run it with -h for every flag, each with an example.
 package main
 
 import (
