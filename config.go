@@ -110,9 +110,10 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 }
 
 // withDotenv returns getenv, falling back to the values of the .env file at
-// path when there is one. A file that cannot be read is an error naming
-// its line and what is wrong: ignoring it would drop GIN_MODE=release,
-// PUBLIC_BASE_URL or REPLAY_STORE without a word.
+// path when there is one. A file that cannot be opened is an error naming
+// it, and a line that cannot be read one naming the line and what is wrong:
+// ignoring either would drop GIN_MODE=release, PUBLIC_BASE_URL or
+// REPLAY_STORE without a word.
 func withDotenv(getenv func(string) string, path string) (func(string) string, error) {
 	vars, err := dotenv.Read(path)
 	if err != nil {
