@@ -115,7 +115,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		// The signing client reads it from here, so that the README's
 		// commands work as pasted; it is gone when the server stops.
 		if err := writeDevToken(devTokenFile, cfg.GeneratedToken); err != nil {
-			log.Warn("could not keep the development token in "+devTokenFile+"; pass it to webhook-send with -token", "err", err)
+			log.Warn("could not keep the development token in "+devTokenFile+"; give it to the tools in a file of yours with -token-file, or as PLIVO_AUTH_TOKEN", "err", err)
 		} else {
 			defer os.Remove(devTokenFile)
 		}

@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, dir str
 		return 2
 	}
 	if o.call.AnswerURL == "" || fs.NArg() > 0 || (o.call.AnswerMethod != "GET" && o.call.AnswerMethod != "POST") {
-		fmt.Fprintln(stderr, "usage: callsim -answer URL [-hangup URL] [-digits 1,,speech:sales] [-dial busy] [-hangup-after 20s] [-record-length 90s] [-token T] [-method GET|POST] (-h: every flag)")
+		fmt.Fprintln(stderr, "usage: callsim -answer URL [-hangup URL] [-digits 1,,speech:sales] [-dial busy] [-hangup-after 20s] [-record-length 90s] [-token-file F] [-method GET|POST] (-h: every flag)")
 		return 2
 	}
 	client, err := cacert.Client(o.cacert)
