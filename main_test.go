@@ -576,6 +576,26 @@ func TestDevTokenFile(t *testing.T) {
 	}
 }
 
+// TestDevTokenNotKept: when .dev-token cannot be written (a directory of
+// that name here), the warning says what to do instead, and the banner,
+// which still shows the token, does not claim the file keeps it.
+func TestDevTokenNotKept(t *testing.T) {
+	inCleanDir(t)
+	os.Mkdir(devTokenFile, 0o700)
+	s := startRun(t, map[string]string{"PORT": "0"})
+	s.next("webhook-send sms") // the banner's last command
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(s.seen, "\n")
+	if !strings.Contains(all, "could not keep the development token") || !strings.Contains(all, "PLIVO_AUTH_TOKEN=dev-") {
+		t.Fatalf("want the warning and the token shown:\n%s", all)
+	}
+	if strings.Contains(all, "kept\n  in ./"+devTokenFile) || strings.Contains(all, "in ./"+devTokenFile+" while the server runs") {
+		t.Errorf("the banner says %s keeps the token, which was not written:\n%s", devTokenFile, all)
+	}
+}
+
 // TestJSONLogsDevelopment: with LOG_FORMAT=json and no token, every line on
 // stdout is a JSON object, the development banner included, and the banner
 // says where the token is without printing it.
