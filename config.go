@@ -71,7 +71,7 @@ const (
 	defaultShutdown       = 10 * time.Second
 	defaultReplayWindow   = 15 * time.Minute // Plivo's last retry comes 7 minutes after the first attempt
 	defaultReplayMax      = 100_000
-	defaultStoreTimeout   = time.Second // well under Plivo's 8-second deadline
+	defaultStoreTimeout   = time.Second // far under Plivo's read timeout (rt, 40 s by default: callback-configurations)
 	defaultRequestTimeout = 15 * time.Second
 	defaultKeyPrefix      = "answerurl:"
 )
