@@ -71,7 +71,7 @@ const (
 	defaultShutdown       = 10 * time.Second
 	defaultReplayWindow   = 15 * time.Minute // Plivo's last retry comes 7 minutes after the first attempt
 	defaultReplayMax      = 100_000
-	defaultStoreTimeout   = time.Second // far under Plivo's read timeout (rt, 40 s by default: callback-configurations)
+	defaultStoreTimeout   = time.Second // well under the 8 seconds Plivo waits for a message URL (40 s for a voice URL)
 	defaultRequestTimeout = 15 * time.Second
 	defaultKeyPrefix      = "answerurl:"
 )
