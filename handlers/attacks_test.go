@@ -116,10 +116,14 @@ func TestSplitReplayV3(t *testing.T) {
 				map[string]string{security.HeaderPlivoV3: sig, security.HeaderPlivoV3Nonce: n})); w.Code != 200 {
 				t.Fatalf("%s: the genuine callback: %d %q", method, w.Code, w.Body)
 			}
-			// Cut at the '.' in BillRate=0.0085: the keys after BillRate move into the nonce.
-			cut := url.Values{"ALegRequestUUID": form["ALegRequestUUID"], "ALegUUID": form["ALegUUID"], "BillRate": {"0"}}
+			// Cut at the '.' in BillRate=0.0085: the keys before BillRate stay
+			// (an inbound call has none), the keys after it move into the nonce.
+			cut := url.Values{"BillRate": {"0"}}
 			nonce := "0085"
 			for _, k := range slices.Sorted(maps.Keys(form)) {
+				if k < "BillRate" {
+					cut[k] = form[k]
+				}
 				if k <= "BillRate" {
 					continue
 				}
