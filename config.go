@@ -42,7 +42,7 @@ type Config struct {
 	ShutdownTimeout    time.Duration // SHUTDOWN_TIMEOUT
 	ReplayWindow       time.Duration // REPLAY_WINDOW; 0 turns the guard off
 	ReplayMaxEntries   int           // REPLAY_MAX_ENTRIES
-	ReplayStore        string        // REPLAY_STORE: "" or "memory", or a redis:// URL
+	ReplayStore        string        // REPLAY_STORE: "" for memory (unset or "memory"), or a redis:// or rediss:// URL
 	ReplayKeyPrefix    string        // REPLAY_KEY_PREFIX
 	ReplayStoreTimeout time.Duration // REPLAY_STORE_TIMEOUT: each Redis call
 	ReplayLease        time.Duration // how long a claim lasts: RequestTimeout + ReplayStoreTimeout + 1s

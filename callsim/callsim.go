@@ -51,7 +51,8 @@ type Call struct {
 	// Plivo application's hangup_url defaults to its answer_url.
 	HangupURL string
 	// FallbackURL is requested, with the answer URL's parameters, when the
-	// answer URL does not answer 2xx; empty: none.
+	// answer URL cannot be reached, does not answer 2xx or answers what is
+	// not Plivo XML; empty: none.
 	FallbackURL string
 	Token       string // the auth token every request is signed with
 	// AllowHosts are hosts (host or host:port) besides those of the answer,
