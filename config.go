@@ -42,7 +42,7 @@ type Config struct {
 	ShutdownTimeout    time.Duration // SHUTDOWN_TIMEOUT
 	ReplayWindow       time.Duration // REPLAY_WINDOW; 0 turns the guard off
 	ReplayMaxEntries   int           // REPLAY_MAX_ENTRIES
-	ReplayStore        string        // REPLAY_STORE: "" or "memory", or a redis:// URL
+	ReplayStore        string        // REPLAY_STORE: "" for memory (unset or "memory"), or a redis:// or rediss:// URL
 	ReplayKeyPrefix    string        // REPLAY_KEY_PREFIX
 	ReplayStoreTimeout time.Duration // REPLAY_STORE_TIMEOUT: each Redis call
 	ReplayLease        time.Duration // how long a claim lasts: RequestTimeout + ReplayStoreTimeout + 1s
@@ -56,20 +56,24 @@ type Config struct {
 	publicBaseURLInput string
 }
 
-// Defaults of the settings read here. MAX_BODY_BYTES's is
-// handlers.DefaultMaxBodyBytes, TRUSTED_PROXIES's publicurl.Loopback, and a
+// Defaults of the settings read here that have one. MAX_BODY_BYTES's is
+// handlers.DefaultMaxBodyBytes, TRUSTED_PROXIES's publicurl.Loopback;
+// GIN_MODE unset is Gin's debug, REPLAY_STORE unset the memory store;
+// SPEAK_VOICE and SPEAK_LANGUAGE unset leave Plivo's defaults; and a
 // route's own setting has its default beside its handler (VOICEMAIL_THANKS:
 // handlers/voicemail.go).
 const (
 	defaultPort           = "8080"
+	defaultLogFormat      = "text"
 	defaultSpeakText      = "Hello, from Plivo"
 	defaultSpeakLoop      = 3
-	defaultSMSReply       = "Thanks, we got your message."
+	defaultSMSReply       = handlers.DefaultSMSReply
 	defaultShutdown       = 10 * time.Second
 	defaultReplayWindow   = 15 * time.Minute // Plivo's last retry comes 7 minutes after the first attempt
 	defaultReplayMax      = 100_000
-	defaultStoreTimeout   = time.Second // well under Plivo's 8-second deadline
+	defaultStoreTimeout   = time.Second // well under the 8 seconds Plivo waits for a message URL (40 s for a voice URL)
 	defaultRequestTimeout = 15 * time.Second
+	defaultKeyPrefix      = "answerurl:"
 )
 
 // loadConfig reads the configuration through getenv, falling back to the
@@ -106,9 +110,10 @@ func loadConfig(getenv func(string) string, dotenvPath string) (*Config, error) 
 }
 
 // withDotenv returns getenv, falling back to the values of the .env file at
-// path when there is one. A file that cannot be read is an error naming
-// its line and what is wrong: ignoring it would drop GIN_MODE=release,
-// PUBLIC_BASE_URL or REPLAY_STORE without a word.
+// path when there is one. A file that cannot be opened is an error naming
+// it, and a line that cannot be read one naming the line and what is wrong:
+// ignoring either would drop GIN_MODE=release, PUBLIC_BASE_URL or
+// REPLAY_STORE without a word.
 func withDotenv(getenv func(string) string, path string) (func(string) string, error) {
 	vars, err := dotenv.Read(path)
 	if err != nil {
@@ -203,7 +208,7 @@ func (c *Config) loadServer(getenv func(string) string) error {
 	errs = append(errs, err)
 	c.RequestTimeout, err = duration(getenv, "REQUEST_TIMEOUT", time.Millisecond, 30*time.Second, defaultRequestTimeout)
 	errs = append(errs, err)
-	switch c.LogFormat = or(getenv("LOG_FORMAT"), "text"); c.LogFormat {
+	switch c.LogFormat = or(getenv("LOG_FORMAT"), defaultLogFormat); c.LogFormat {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: set text or json", c.LogFormat))
@@ -292,7 +297,7 @@ func (c *Config) loadReplay(getenv func(string) string) error {
 		c.ReplayStore = ""
 	}
 	errs = append(errs, checkStoreURL(c.ReplayStore))
-	c.ReplayKeyPrefix, err = text(getenv, "REPLAY_KEY_PREFIX", "answerurl:", 64)
+	c.ReplayKeyPrefix, err = text(getenv, "REPLAY_KEY_PREFIX", defaultKeyPrefix, 64)
 	errs = append(errs, err)
 	c.ReplayStoreTimeout, err = duration(getenv, "REPLAY_STORE_TIMEOUT", time.Millisecond, 3*time.Second, defaultStoreTimeout)
 	errs = append(errs, err)

@@ -1,5 +1,6 @@
-// Command answerurl is a Plivo answer-URL server: it verifies the signature on
-// every webhook and answers with Plivo XML. See README.md.
+// This program serves Plivo webhooks (answer, action, hangup and message
+// URLs): it verifies the signature on every request and answers with Plivo
+// XML (TwiML for Twilio and SignalWire). See README.md.
 package main
 
 import (
@@ -113,12 +114,13 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if cfg.GeneratedToken != "" {
 		// The signing client reads it from here, so that the README's
 		// commands work as pasted; it is gone when the server stops.
-		if err := writeDevToken(devTokenFile, cfg.GeneratedToken); err != nil {
-			log.Warn("could not keep the development token in "+devTokenFile+"; pass it to webhook-send with -token", "err", err)
+		kept := writeDevToken(devTokenFile, cfg.GeneratedToken)
+		if kept != nil {
+			log.Warn("could not keep the development token in "+devTokenFile+"; give it to the tools as PLIVO_AUTH_TOKEN, or in a file of yours with -token-file", "err", kept)
 		} else {
 			defer os.Remove(devTokenFile)
 		}
-		devBanner(stdout, log, cfg, ln.Addr())
+		devBanner(stdout, log, cfg, ln.Addr(), kept == nil)
 	}
 	return serve(ctx, srv, ln, cfg, log)
 }
@@ -278,8 +280,9 @@ func serve(ctx context.Context, srv *http.Server, ln net.Listener, cfg *Config, 
 // devBanner tells a developer who set no token what was made for them and
 // how to send a signed request, once, at start-up: as text on w, or with
 // LOG_FORMAT=json as one log line (without the token, which the signing
-// client reads from .dev-token), so that every line stays JSON.
-func devBanner(w io.Writer, log *slog.Logger, cfg *Config, addr net.Addr) {
+// client reads from .dev-token), so that every line stays JSON. kept says
+// whether .dev-token was written; when it was not, the banner says so.
+func devBanner(w io.Writer, log *slog.Logger, cfg *Config, addr net.Addr, kept bool) {
 	port := cfg.Port
 	if tcp, ok := addr.(*net.TCPAddr); ok {
 		port = fmt.Sprint(tcp.Port)
@@ -289,15 +292,22 @@ func devBanner(w io.Writer, log *slog.Logger, cfg *Config, addr net.Addr) {
 	if cfg.PublicBaseURL != nil {
 		signed = " -signed-url " + strings.TrimSuffix(cfg.PublicBaseURL.String(), "/")
 	}
+	where := "kept\n  in ./" + devTokenFile + " while the server runs, where the signing client finds it:"
+	if !kept {
+		where = "not kept\n  (./" + devTokenFile + " could not be written): give it to the signing client:"
+	}
 	if cfg.LogFormat == "json" {
+		file := devTokenFile
+		if !kept {
+			file = "none (" + devTokenFile + " could not be written): set PLIVO_AUTH_TOKEN"
+		}
 		log.Info("development mode: PLIVO_AUTH_TOKEN is not set, so this run made one up; only requests signed with it are answered",
-			"token_file", devTokenFile, "try", "go run ./cmd/webhook-send speak "+target+handlers.PathSpeak+pathSuffix(signed, handlers.PathSpeak))
+			"token_file", file, "try", "go run ./cmd/webhook-send speak "+target+handlers.PathSpeak+pathSuffix(signed, handlers.PathSpeak))
 		return
 	}
 	fmt.Fprintf(w, `
   Development mode: PLIVO_AUTH_TOKEN is not set, so this run made one up.
-  Only requests signed with it are answered. It is shown this once, and kept
-  in ./%s while the server runs, where the signing client finds it:
+  Only requests signed with it are answered. It is shown this once, and %s
 
     PLIVO_AUTH_TOKEN=%s
 
@@ -309,7 +319,7 @@ func devBanner(w io.Writer, log *slog.Logger, cfg *Config, addr net.Addr) {
 
   For real calls, set PLIVO_AUTH_TOKEN (and GIN_MODE=release in production).
 
-`, devTokenFile, cfg.GeneratedToken, target, handlers.PathSpeak, pathSuffix(signed, handlers.PathSpeak),
+`, where, cfg.GeneratedToken, target, handlers.PathSpeak, pathSuffix(signed, handlers.PathSpeak),
 		target, handlers.PathIVRChoice, pathSuffix(signed, handlers.PathIVRChoice), target, handlers.PathReceiveSMS, pathSuffix(signed, handlers.PathReceiveSMS))
 }
 

@@ -406,7 +406,7 @@ func TestJSONLogs(t *testing.T) {
 	}
 }
 
-// TestHealthcheck: answerurl -healthcheck exits 0 when the local server's
+// TestHealthcheck: the server's -healthcheck exits 0 when the local server's
 // /healthz answers 200, and 1 when nothing listens.
 func TestHealthcheck(t *testing.T) {
 	h := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -573,6 +573,26 @@ func TestDevTokenFile(t *testing.T) {
 				t.Errorf("temporary files left: %v", left)
 			}
 		})
+	}
+}
+
+// TestDevTokenNotKept: when .dev-token cannot be written (a directory of
+// that name here), the warning says what to do instead, and the banner,
+// which still shows the token, does not claim the file keeps it.
+func TestDevTokenNotKept(t *testing.T) {
+	inCleanDir(t)
+	os.Mkdir(devTokenFile, 0o700)
+	s := startRun(t, map[string]string{"PORT": "0"})
+	s.next("webhook-send sms") // the banner's last command
+	if err := s.stop(); err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(s.seen, "\n")
+	if !strings.Contains(all, "could not keep the development token") || !strings.Contains(all, "PLIVO_AUTH_TOKEN=dev-") {
+		t.Fatalf("want the warning and the token shown:\n%s", all)
+	}
+	if strings.Contains(all, "kept\n  in ./"+devTokenFile) || strings.Contains(all, "in ./"+devTokenFile+" while the server runs") {
+		t.Errorf("the banner says %s keeps the token, which was not written:\n%s", devTokenFile, all)
 	}
 }
 

@@ -17,9 +17,9 @@
 //	res, err := callsim.Call{Handler: router, Token: token,
 //		AnswerURL: "http://example.com/ivr/", Digits: []string{"1"}}.Run(ctx)
 //
-// It signs and sends only to the answer URL's host and the hosts in
-// AllowHosts: a document that names another host does not get a request
-// signed with your token.
+// It signs and sends only to the hosts of the answer, hangup and fallback
+// URLs and those in AllowHosts: a document that names another host does
+// not get a request signed with your token.
 package callsim
 
 import (
@@ -51,11 +51,13 @@ type Call struct {
 	// Plivo application's hangup_url defaults to its answer_url.
 	HangupURL string
 	// FallbackURL is requested, with the answer URL's parameters, when the
-	// answer URL does not answer 2xx; empty: none.
+	// answer URL cannot be reached, does not answer 2xx or answers what is
+	// not Plivo XML; empty: none.
 	FallbackURL string
 	Token       string // the auth token every request is signed with
-	// AllowHosts are hosts (host or host:port) besides the answer URL's
-	// that a document may send the call to; any other is refused, unsigned.
+	// AllowHosts are hosts (host or host:port) besides those of the answer,
+	// hangup and fallback URLs that a document may send the call to; any
+	// other is refused, unsigned.
 	AllowHosts []string
 
 	From, To string // the caller's number and yours; empty: example numbers

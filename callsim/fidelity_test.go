@@ -54,7 +54,7 @@ func sent(t *testing.T, res *Result, path string) Exchange {
 	return Exchange{}
 }
 
-// ended checks the hangup callback's cause code, source and durations.
+// endedAs checks the hangup callback's cause code, source and durations.
 func endedAs(t *testing.T, res *Result, code, source, duration, bill string) {
 	t.Helper()
 	h := res.Requests[len(res.Requests)-1].Params
@@ -137,7 +137,7 @@ var fidelity = map[string]func(t *testing.T){
 		if !slices.Equal(res.Said, []string{"Early", "Hi"}) {
 			t.Errorf("said %q", res.Said)
 		}
-		endedAs(t, res, "4010", "Plivo", "5", "1")
+		endedAs(t, res, "4010", "Plivo", "5", "1") // other nested verbs: preanswer-nesting
 	},
 	"preanswer-nesting": func(t *testing.T) {
 		for _, tt := range []struct {

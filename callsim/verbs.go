@@ -181,8 +181,8 @@ func (s *session) advance(n int) (Hangup, bool) {
 // hangupAt is the clock at which the caller hangs up.
 func (s *session) hangupAt() int { return int(s.HangupAfter.Seconds()) }
 
-// endless is the number of seconds an endless loop (loop="0") lasts: until
-// the caller hangs up, by HangupAfter or, without it, after a minute.
+// endless makes an endless loop (loop="0") of verb last until the caller
+// hangs up: at HangupAfter, or, without it, a minute from now (said).
 func (s *session) endless(verb string) {
 	if s.HangupAfter == 0 {
 		s.HangupAfter = timeSeconds(s.clock + 60)

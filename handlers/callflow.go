@@ -41,9 +41,10 @@ func IVRMenu() gin.HandlerFunc {
 }
 
 // IVRChoice answers the menu's GetInput action URL: 1 speaks a message and
-// hangs up, 2 dials transferNumber (when one is configured), 3 records a
-// voicemail whose details go to /ivr/voicemail/, anything else goes back to
-// the menu with <Redirect>. It logs the choice with the call.
+// hangs up, 2 dials transferNumber (when none is configured, it says no one
+// is available and goes back to the menu), 3 records a voicemail whose
+// details go to /ivr/voicemail/, anything else goes back to the menu with
+// <Redirect>. It logs the choice with the call.
 func IVRChoice(transferNumber string, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		form := CallbackFrom(c).Form

@@ -95,14 +95,14 @@ func (r *Router) once(namespace, path string, id CallbackID) gin.HandlerFunc {
 // verified request.
 //
 // A claim that finds nothing runs the handler with its answer held back; an
-// answer below 500 is stored, and only then sent (503 if it cannot be
-// stored); a 5xx or a panic abandons the claim so that the provider's retry
-// is handled afresh. A duplicate answered from the store is logged under
-// the callback the stored answer answered (see accessLog). A request whose record was answered gets the stored
-// answer without the handler running; one whose record is in flight gets
-// 409 with Retry-After; one whose signature is spent gets 409. When the
-// store cannot be reached or is full, 503 with Retry-After: the handler
-// never runs unguarded.
+// answer below 500 is stored, and only then sent (503 when the store fails,
+// 500 when the answer is over 64 KiB); a 5xx or a panic abandons the claim
+// so that the provider's retry is handled afresh. A request whose record
+// was answered gets the stored answer without the handler running, and is
+// logged under the callback that answer answered (see accessLog); one whose
+// record is in flight gets 409 with Retry-After; one whose signature is
+// spent gets 409. When the store cannot be reached or is full, 503 with
+// Retry-After: the handler never runs unguarded.
 func answerOnce(g *replay.Guard, log *slog.Logger, keys func(*Callback) replay.Keys) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		claim, err := g.Claim(c.Request.Context(), keys(CallbackFrom(c)))

@@ -55,7 +55,7 @@ func behindProxyFunc(t *testing.T, change func(*Options), tweak func(*httputil.P
 }
 
 // sendSigned sends a signed voice callback to proxyURL+path, signed for the
-// public URL publicPath, as Plivo would sign it.
+// public URL signedURL, as Plivo would sign it.
 func sendSigned(t *testing.T, proxyURL, path, signedURL, tok string) (int, string) {
 	t.Helper()
 	form := url.Values{"CallUUID": {"c"}, "From": {"1"}, "To": {"2"}}

@@ -18,10 +18,11 @@ import (
 // refuse answers a request that cannot be verified with status and a short
 // reason, and logs one warn line: the route, the URL rebuilt and where its
 // scheme and host came from, the keys of the parameters read so far (of
-// req, or of the URL's query when req is nil), the signature headers present and the
-// reason; for a mismatch, what was probably wrong (v tried on the usual
-// suspects). That detail is for a few refusals a second: past them, a flood
-// of forged requests costs a short line each. Nothing after it runs.
+// req, or of the URL's query when req is nil), the signature headers
+// present and the reason; for a mismatch, what was probably wrong (v tried
+// on the usual suspects). That detail is for a few refusals a second: past
+// them, a flood of forged requests costs a short line each (route, method,
+// status, signature headers, reason). Nothing after it runs.
 func (e *verification) refuse(c *gin.Context, status int, err error, resolved publicurl.ResolvedURL, req *security.Request, v security.Verifier) {
 	msg := "request refused"
 	if status == http.StatusForbidden {
@@ -96,10 +97,11 @@ func reason(status int, err error) string {
 }
 
 // paramKeys lists the distinct keys of the query and body, never their
-// values: the first 50 in sorted order, each clipped to 40 bytes, 400 bytes
-// at most in all, so that a refusal's log line stays short whatever was
-// sent. A key in both the query and the body is one key. It sorts only the
-// keys it lists: a request with many keys costs no second sort.
+// values: the first 50 in sorted order, each clipped to 40 bytes, as many
+// as fit in 400 bytes, then, when some are left out, how many keys there
+// are; so a refusal's log line stays short whatever was sent. A key in both
+// the query and the body is one key. It keeps only the 50 first keys in
+// order: a request with many keys costs no sort of them all.
 func paramKeys(r *security.Request) string {
 	query, _ := r.Query()
 	var first []string // the least keys seen, in order

@@ -1,13 +1,15 @@
-// Package handlers is the web edge of answerurl: the route table, the
+// Package handlers is the server's web edge: the route table, the
 // middleware that verifies every callback and the one that answers each
 // callback once, and the handlers that answer.
 //
 // To find your way: routes.go lists every route; plivo.go, callflow.go,
 // voicemail.go and twilio.go hold the handlers; verify.go checks signatures
-// (with the security package), refuse.go answers and logs what fails, and
-// guard.go stops replays (with the replay package). A handler is made by a function that takes what it needs and
-// returns a gin.HandlerFunc (and an error, when it renders a document or
-// checks a setting at start); none reads a global. Handlers run only after
+// (with the security package), refuse.go answers and logs what fails,
+// guard.go stops replays (with the replay package), and engine.go holds the
+// Gin engine, the access log and the health checks. A handler is made by a
+// function that takes what it needs and returns a gin.HandlerFunc (and an
+// error, when it renders a document or checks a setting at start); none
+// reads a global. Handlers run only after
 // their request was verified, and read it with [CallbackFrom]. Package
 // handlertest builds this router for your tests, and signs requests as
 // Plivo does.
@@ -185,20 +187,22 @@ func (r *Router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.engine.
 
 // Voice adds a Plivo voice callback route (an answer, action or hangup
 // URL): every request is verified with X-Plivo-Signature-V3 before h runs.
-// With a replay guard (Options.Replay), h runs once per signature, and once
-// per callback as id names it, so that a retry under a fresh signature is
-// answered with the first answer. A path that is not a plain path, or one
-// added twice, panics, as http.ServeMux does with a bad pattern.
+// With a replay guard (Options.Replay), h runs at most once per signature,
+// and once a callback (as id names it) is answered, a retry of it under a
+// fresh signature gets that answer without h running; a handling that fails
+// (5xx, panic) lets the retry run h. A path that is not a plain path, or
+// one added twice, panics, as http.ServeMux does with a bad pattern.
 func (r *Router) Voice(path string, h gin.HandlerFunc, id CallbackID) {
 	r.add(Route{Path: path, Verifier: "plivo-v3", Guarded: true, Callback: id}, r.verify.plivo(r.v3), r.once("plivo-v3", path, id), h)
 }
 
 // Message adds a Plivo message callback route (a message URL or a message
 // status URL): every request is verified with X-Plivo-Signature-V2 before h
-// runs. With a replay guard, h runs once per callback as id names it. V2
-// signs no body, so id should name what makes a callback distinct (its
-// MessageUUID, and its Status for a status callback): a retry with a fresh
-// nonce is then answered once too. A bad path panics, as in Voice.
+// runs. With a replay guard, h runs as for Voice: at most once per
+// signature, and not again for a callback answered. V2 signs no body, so id
+// should name what makes a callback distinct (its MessageUUID, and its
+// Status for a status callback): a retry with a fresh nonce is then
+// answered once too. A bad path panics, as in Voice.
 func (r *Router) Message(path string, h gin.HandlerFunc, id CallbackID) {
 	r.add(Route{Path: path, Verifier: "plivo-v2", Guarded: true, Callback: id}, r.verify.plivo(r.v2), r.once("plivo-v2", path, id), h)
 }

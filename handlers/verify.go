@@ -27,8 +27,9 @@ type Callback struct {
 	// body parameters, the headers and the raw body.
 	Request *security.Request
 	// Form is the body's parameters and the query's together, the way a
-	// handler wants them whatever the method. It is the request's Form
-	// too, which c.PostForm, c.Query and c.ShouldBind read (see present).
+	// handler wants them whatever the method. It is the request's Form too,
+	// and c.PostForm, c.Query and c.ShouldBind read the same parse (see
+	// present).
 	Form url.Values
 	// Signed is what the provider signed.
 	Signed security.Signed
@@ -73,7 +74,8 @@ func (e *verification) twiML(v security.Verifier) gin.HandlerFunc { return e.mid
 //  3. for a POST the body, read once (bounded) and parsed by its one media
 //     type: 400 when malformed, 413 when too large, 415 when neither a form
 //     nor JSON;
-//  4. v.Verify: 403 when it fails, logged (with a diagnosis, a few a second);
+//  4. v.Verify: 403 when it fails (400 when the URL or the parameters are
+//     malformed), logged (with a diagnosis, a few a second);
 //  5. the request presented as verified (see present), for the handlers.
 //
 // A verifier that signs no body (Plivo V2) verifies before it reads the

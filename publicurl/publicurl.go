@@ -88,7 +88,7 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 }
 
 // ParseBaseURL parses a public base URL such as https://abc.ngrok-free.app.
-// It must be absolute http or https, without query or fragment.
+// It must be absolute http or https, without user, query or fragment.
 func ParseBaseURL(s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {

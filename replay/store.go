@@ -6,9 +6,10 @@
 //     was in flight) never reaches a handler again, whatever body or query
 //     comes with it.
 //   - I2, retries answered once. A retry of a callback (the same
-//     MessageUUID, status or CallUUID, under a fresh signature) gets the
-//     first handling's answer byte for byte, on any replica; if the first
-//     handling failed (5xx, panic, crash, lost lease) the retry is handled.
+//     MessageUUID, MessageUUID and status, or CallUUID, as its route names
+//     a callback, under a fresh signature) gets the first handling's answer
+//     byte for byte, on any replica; if the first handling failed (5xx,
+//     panic, crash, lost lease) the retry is handled.
 //   - I3, nothing leaves unkept. An answer is sent only once it is stored
 //     with every key of its request; when the store cannot keep it, the
 //     client gets 503 instead.
@@ -46,10 +47,12 @@ type Keys struct {
 	// Signed is the key of what was signed (a digest of the signed string,
 	// which holds the nonce). Once seen it is spent for the window.
 	Signed string
-	// Callback are the keys of the callback the request carries (its
-	// MessageUUID, its status, its CallUUID): a provider's retry carries the
-	// same ones under a fresh signature. They are freed when the handling
-	// fails, so that the retry is handled.
+	// Callback are the keys of the callback the request carries (the
+	// handlers make one, from its MessageUUID, its MessageUUID and status
+	// together, or its CallUUID; none for a callback named by its
+	// signature alone): a provider's retry carries the same ones under a
+	// fresh signature. They are freed when the handling fails, so that the
+	// retry is handled.
 	Callback []string
 }
 

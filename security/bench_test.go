@@ -12,8 +12,9 @@ import (
 	"testing"
 )
 
-// A typical voice callback: the dozen parameters Plivo posts to an answer
-// URL, a query string, and a nonce.
+// A typical voice callback: a dozen parameters the size of those Plivo
+// posts (the A-leg UUIDs, sent on outbound calls only, stand in for that
+// size), a query string, and a nonce.
 const benchURL = "https://abc123.ngrok-free.app/speak/?flow=ivr&step=2"
 
 func benchParams(n int) url.Values {

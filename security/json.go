@@ -194,7 +194,8 @@ func pythonScalar(val any) string {
 }
 
 // pythonNumber prints a JSON number as Python's str() prints what json.loads
-// made of it: integers exactly as written, floats in repr form.
+// made of it: integers exactly as written (but -0, which is 0), floats in
+// repr form (inf for one too large).
 func pythonNumber(n json.Number) string {
 	s := string(n)
 	if !strings.ContainsAny(s, ".eE") {

@@ -36,8 +36,10 @@ type PlivoTokens struct {
 }
 
 // PlivoV3 verifies X-Plivo-Signature-V3 and X-Plivo-Signature-Ma-V3. It
-// covers the method, the URL with its query string, the body parameters and
-// the nonce. It is safe for concurrent use.
+// covers the URL with its query string, the body parameters and the nonce;
+// the method only decides how they are laid out (a GET's and a POST's with
+// the same query and no body sign the same string). It is safe for
+// concurrent use.
 type PlivoV3 struct{ plivoScheme }
 
 // NewPlivoV3 returns a V3 verifier that accepts signatures made with any of

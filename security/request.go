@@ -14,7 +14,8 @@ type Request struct {
 	// server listens on), with its query string exactly as sent.
 	URL string
 	// Params are the parameters of a POST body: a form decoded by
-	// [ParseQuery], or a JSON object by [ParseJSONParams]. Nil for a GET.
+	// [ParseQuery], or a JSON object by [ParseJSONParams]. Nil for a GET,
+	// and for a JSON body the Twilio schemes cover through bodySHA256.
 	Params url.Values
 	// Header holds the request's headers; the signature headers are read,
 	// and Content-Type for the schemes that hash a raw body.

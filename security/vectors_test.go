@@ -53,9 +53,9 @@ func loadVectors(t *testing.T, path string) []vector {
 	return vs
 }
 
-// TestSharedVectors reproduces every vector in testdata/signature-vectors.json,
-// a copy of the project's shared vectors (Plivo's official ones first), both
-// by signing and by verifying through the Verifier.
+// TestSharedVectors reproduces every vector in the repository's
+// testdata/signature-vectors.json (Plivo's official ones first), both by
+// signing and by verifying through the Verifier.
 func TestSharedVectors(t *testing.T) {
 	vs := loadVectors(t, "../testdata/signature-vectors.json")
 	if len(vs) < 16 {

@@ -126,7 +126,10 @@ type GetDigits struct {
 	DigitTimeout int    // seconds between digits, at least 1; 0 leaves Plivo's default (2)
 	FinishOnKey  string // one of 0-9, * and #, or none; empty leaves Plivo's default (#)
 	NumDigits    int    // most digits to collect, at least 1; 0 leaves Plivo's default (99)
-	Retries      int    // times to wait again when nothing is pressed, at least 1; 0 leaves Plivo's default (1)
+	// Retries is how many times the caller may try when no digits come
+	// within Timeout, at least 1 (whether the first try counts, Plivo's page
+	// does not say); 0 leaves Plivo's default (1).
+	Retries int
 	// Redirect False makes Plivo only send the digits to Action and go on
 	// with the next element; Unset leaves Plivo's default (true).
 	Redirect    Bool

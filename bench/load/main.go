@@ -55,7 +55,7 @@ func run(slices int, duration string, conns, distinct int) error {
 	if _, err := exec.LookPath("wrk"); err != nil {
 		return errors.New("wrk is not installed: apt-get install wrk")
 	}
-	dir, err := os.MkdirTemp("", "answerurl-load")
+	dir, err := os.MkdirTemp("", "server-load")
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func processCPU(pid int) time.Duration {
 // release mode on a loopback port, its log written to /dev/null, as the
 // bare route's is.
 func startServer(dir string) (*exec.Cmd, string, error) {
-	bin := filepath.Join(dir, "answerurl")
+	bin := filepath.Join(dir, "server")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir, build.Stderr = "..", os.Stderr
 	if err := build.Run(); err != nil {

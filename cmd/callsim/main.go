@@ -10,7 +10,7 @@
 // server sends is printed with its control characters escaped. It exits 1
 // when a callback is refused, the XML does not parse, a verb cannot be
 // simulated or a URL names a host it will not sign for (-allow-host), and 2
-// on a usage error. Run it with -h for every flag, each with an example.
+// on a usage error or when it finds no token or no -cacert file. Run it with -h for every flag, each with an example.
 package main
 
 import (
@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, dir str
 		return 2
 	}
 	if o.call.AnswerURL == "" || fs.NArg() > 0 || (o.call.AnswerMethod != "GET" && o.call.AnswerMethod != "POST") {
-		fmt.Fprintln(stderr, "usage: callsim -answer URL [-hangup URL] [-digits 1,,speech:sales] [-dial busy] [-hangup-after 20s] [-record-length 90s] [-token T] [-method GET|POST] (-h: every flag)")
+		fmt.Fprintln(stderr, "usage: callsim -answer URL [-hangup URL] [-digits 1,,speech:sales] [-dial busy] [-hangup-after 20s] [-record-length 90s] [-token-file F] [-method GET|POST] (-h: every flag)")
 		return 2
 	}
 	client, err := cacert.Client(o.cacert)

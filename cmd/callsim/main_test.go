@@ -25,7 +25,7 @@ import (
 func startServer(t *testing.T, token string, env ...string) string {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "answerurl")
+	bin := filepath.Join(dir, "server")
 	if out, err := exec.Command("go", "build", "-o", bin, "../..").CombinedOutput(); err != nil { // the module root, whatever its name
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

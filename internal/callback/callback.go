@@ -11,7 +11,7 @@ import (
 )
 
 // PlivoVoice is what Plivo posts to an answer_url when a call comes in: the
-// dozen parameters of a typical callback, for the call callUUID. An inbound
+// parameters of a typical callback, for the call callUUID. An inbound
 // call carries no ALegUUID nor ALegRequestUUID: "Not present for inbound
 // calls" (https://www.plivo.com/docs/account/api/application/, "Parameters
 // Plivo sends to the Answer URL"; https://www.plivo.com/docs/voice/xml/request/).

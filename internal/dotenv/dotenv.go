@@ -37,6 +37,7 @@ type Error struct {
 	Problem string // what is wrong and what to write instead; never the value
 }
 
+// Error names the file, the line and the problem.
 func (e *Error) Error() string {
 	return fmt.Sprintf("%s line %d: %s", e.File, e.Line, e.Problem)
 }

@@ -21,7 +21,7 @@ import (
 const DevTokenFile = ".dev-token"
 
 // Find returns the secret to sign with, and its source, from the first of:
-// flagValue (a -token flag), the variable name from getenv, name in
+// flagValue (the -token flag's value), the variable name from getenv, name in
 // dir/.env, and, for PLIVO_AUTH_TOKEN, dir/.dev-token. A comma-separated
 // list (secrets being rotated) gives its first secret.
 func Find(flagValue, name string, getenv func(string) string, dir string) (token, source string, err error) {
@@ -39,13 +39,13 @@ func Find(flagValue, name string, getenv func(string) string, dir string) (token
 		return first(v), name + " in .env", nil
 	}
 	if name != "PLIVO_AUTH_TOKEN" {
-		return "", "", fmt.Errorf("no secret: pass -token, or set %s (in the environment or .env)", name)
+		return "", "", fmt.Errorf("no secret: pass -token-file, or set %s (in the environment or .env)", name)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, DevTokenFile))
 	if v := strings.TrimSpace(string(b)); err == nil && v != "" {
 		return v, "the development server's " + DevTokenFile, nil
 	}
-	return "", "", errors.New("no token: pass -token, set PLIVO_AUTH_TOKEN, or start the development server (go run .) in this directory so that it writes " + DevTokenFile)
+	return "", "", errors.New("no token: pass -token-file, set PLIVO_AUTH_TOKEN, or start the development server (go run .) in this directory so that it writes " + DevTokenFile)
 }
 
 // first is the first token of a comma-separated list.

@@ -19,8 +19,9 @@ import (
 func keysOf(sig string, cb ...string) replay.Keys { return replay.Keys{Signed: sig, Callback: cb} }
 
 // Run tests the behaviour every Store must have, as subtests of t. Leases
-// and windows are real time: short where expiry is watched. replay.Keys are made
-// unique per run, so that a shared store may hold other runs' keys.
+// and windows are real time: short where expiry is watched. Every key is
+// made unique (the clock's nanoseconds), so that a shared store may hold
+// other runs' keys.
 func Run(t *testing.T, s replay.Store) {
 	h := harness{s: s, ctx: context.Background(), lease: time.Minute, window: time.Minute}
 	for _, tt := range []struct {
@@ -46,7 +47,7 @@ type harness struct {
 	lease, window time.Duration
 }
 
-// u makes k unique to this run.
+// u makes k unique: k and the clock's nanoseconds.
 func (harness) u(k string) string { return fmt.Sprintf("%s-%d", k, time.Now().UnixNano()) }
 
 // claim claims k, failing the test on a store error.
@@ -147,11 +148,11 @@ func leaseRunsOut(t *testing.T, h harness) {
 	dead, _ := h.s.Claim(h.ctx, keysOf(h.u("sig"), msg), 200*time.Millisecond, h.window)
 	time.Sleep(300 * time.Millisecond)
 	if got := h.claim(t, keysOf(dead.Keys.Signed)); got.State != replay.Spent {
-		t.Fatalf("the dead holder's signature after the h.lease: %v, want spent", got.State)
+		t.Fatalf("the dead holder's signature after its lease: %v, want spent", got.State)
 	}
 	next := h.claim(t, keysOf(h.u("sig"), msg))
 	if next.State != replay.Claimed {
-		t.Fatalf("after the h.lease: %+v; want the callback free for the retry", next)
+		t.Fatalf("after the dead holder's lease: %+v; want the callback free for the retry", next)
 	}
 	if err := h.s.Complete(h.ctx, dead, replay.Answer{Status: 200, Body: []byte("late")}, h.window); !errors.Is(err, replay.ErrLost) {
 		t.Fatalf("late completion by the old holder: %v, want ErrLost", err)
@@ -175,14 +176,14 @@ func answerLastsWindow(t *testing.T, h harness) {
 	if err := h.s.Complete(h.ctx, c, replay.Answer{Status: 200}, 600*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // past the h.lease
+	time.Sleep(300 * time.Millisecond) // past the lease
 	if got, _ := h.s.Claim(h.ctx, keysOf(h.u("sig"), msg), h.lease, 100*time.Millisecond); got.State != replay.Answered {
-		t.Fatalf("after the h.lease, within the h.window: %v", got.State)
+		t.Fatalf("after the lease, within the window: %v", got.State)
 	}
-	time.Sleep(400 * time.Millisecond) // past the h.window
+	time.Sleep(400 * time.Millisecond) // past the window
 	got := h.claim(t, keysOf(h.u("sig"), msg))
 	if got.State != replay.Claimed {
-		t.Fatalf("after the h.window: %v", got.State)
+		t.Fatalf("after the window: %v", got.State)
 	}
 	h.s.Abandon(h.ctx, got)
 }
