@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -42,5 +43,40 @@ func TestREADMETranscript(t *testing.T) {
 	id := regexp.MustCompile(`recordings/[^ ]*\.mp3`)
 	if g, w := id.ReplaceAllString(strings.TrimSpace(got.String()), "recordings/ID.mp3"), id.ReplaceAllString(want, "recordings/ID.mp3"); g != w {
 		t.Errorf("the README shows\n%s\n\ncallsim prints\n%s", w, g)
+	}
+}
+
+// TestPlivoExamplesREADME: testdata/plivo-examples/README.md has one row
+// for each example document, saying where it comes from, and names no
+// document that is not there; each document has its .expect beside it.
+func TestPlivoExamplesREADME(t *testing.T) {
+	const dir = "../testdata/plivo-examples"
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]bool{}
+	for _, m := range regexp.MustCompile("(?m)^\\| `([a-z0-9-]+\\.xml)` \\| \\S").FindAllStringSubmatch(string(readme), -1) {
+		if rows[m[1]] {
+			t.Errorf("README.md: %s has two rows", m[1])
+		}
+		rows[m[1]] = true
+	}
+	docs, _ := filepath.Glob(filepath.Join(dir, "*.xml"))
+	if len(docs) == 0 {
+		t.Fatal("no example document")
+	}
+	for _, doc := range docs {
+		name := filepath.Base(doc)
+		if !rows[name] {
+			t.Errorf("%s has no row in README.md saying where it comes from", name)
+		}
+		delete(rows, name)
+		if _, err := os.Stat(strings.TrimSuffix(doc, ".xml") + ".expect"); err != nil {
+			t.Errorf("%s: no .expect beside it: %v", name, err)
+		}
+	}
+	for name := range rows {
+		t.Errorf("README.md has a row for %s, which is not in %s", name, dir)
 	}
 }
