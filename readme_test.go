@@ -336,3 +336,34 @@ func TestBenchReadme(t *testing.T) {
 		t.Errorf("checked %d flags and patterns in bench/README.md: the parser no longer reads its commands", checked)
 	}
 }
+
+// TestNoPathLeavesTheRepository: no file of the repository points a reader
+// at a relative path above its root, such as a folder beside the clone: a
+// clone has only its own tree. Tests hold hostile paths on purpose, and
+// .ci/run's commands run in the directories they cd into.
+func TestNoPathLeavesTheRepository(t *testing.T) {
+	climb := regexp.MustCompile(`(?:^|[^.\w])((?:\.\./)+[A-Za-z0-9_][A-Za-z0-9_./-]*)`)
+	checked := 0
+	filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() && (d.Name() == "node_modules" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || strings.HasSuffix(path, "_test.go") || runtimeFiles[d.Name()] || path == filepath.Join(".ci", "run") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		checked++
+		for _, m := range climb.FindAllStringSubmatch(string(b), -1) {
+			if target := filepath.Join(filepath.Dir(path), m[1]); strings.HasPrefix(target, "..") {
+				t.Errorf("%s names %s, which is %s: outside the repository", path, m[1], target)
+			}
+		}
+		return nil
+	})
+	if checked < 50 {
+		t.Errorf("read %d files: the walk no longer finds the repository's files", checked)
+	}
+}

@@ -129,7 +129,7 @@ func TestPlivoV3MethodMatters(t *testing.T) {
 }
 
 // TestV3Message pins the signed string for each shape of request, as
-// ../shared/SIGNATURES.md specifies it.
+// Plivo's SDKs build it (testdata/vectors holds what they compute).
 func TestV3Message(t *testing.T) {
 	tests := []struct {
 		name, method, url string
