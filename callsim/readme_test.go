@@ -80,3 +80,48 @@ func TestPlivoExamplesREADME(t *testing.T) {
 		t.Errorf("README.md has a row for %s, which is not in %s", name, dir)
 	}
 }
+
+// TestFidelityNames: the names FIDELITY.md gives a reader to look for are
+// there: each flag (`-fallback`) is one cmd/callsim declares, and each Go
+// name (`HangupAfter`, `Result.Digits`, `ErrUnsupported`) is an exported
+// name of this package or a field of one.
+func TestFidelityNames(t *testing.T) {
+	doc, err := os.ReadFile("FIDELITY.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd, err := os.ReadFile("../cmd/callsim/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src strings.Builder
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if !strings.HasSuffix(f, "_test.go") {
+			b, _ := os.ReadFile(f)
+			src.Write(b)
+		}
+	}
+	checked := 0
+	for _, m := range regexp.MustCompile("`-([a-z][a-z-]*)`").FindAllStringSubmatch(string(doc), -1) {
+		checked++
+		if !strings.Contains(string(cmd), `"`+m[1]+`", `) {
+			t.Errorf("FIDELITY.md names the flag -%s, which cmd/callsim does not declare", m[1])
+		}
+	}
+	declared := func(name string) bool { // a field, a declaration, or a parameter sent
+		return regexp.MustCompile(`(?m)^\t+`+name+`\b|\b(?:func|type|var) `+name+`\b`).MatchString(src.String()) ||
+			strings.Contains(src.String(), `"`+name+`"`)
+	}
+	for _, m := range regexp.MustCompile("`((?:Result\\.)?[A-Z][A-Za-z]+)`").FindAllStringSubmatch(string(doc), -1) {
+		for _, part := range strings.Split(m[1], ".") {
+			checked++
+			if !declared(part) {
+				t.Errorf("FIDELITY.md names %s, which callsim neither declares nor sends", m[1])
+			}
+		}
+	}
+	if checked < 8 {
+		t.Errorf("checked %d names in FIDELITY.md: the parser no longer finds them", checked)
+	}
+}
