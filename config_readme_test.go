@@ -183,3 +183,65 @@ func rangeValues(t *testing.T, lo, hi string) (string, string, string, string) {
 	}
 	return lo, hi, (l - 1).String(), (h + 1).String()
 }
+
+// TestEnvExampleTable: .env.example has a line for every variable of the
+// README's table and for nothing else, says once that every value is
+// bounded (maxSettingBytes), and states each smaller bound the table
+// states, in the comment above the variable: a range as "A to B", a size
+// as "N bytes" (or characters), the words one by one.
+func TestEnvExampleTable(t *testing.T) {
+	b, err := os.ReadFile(".env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	if general := fmt.Sprintf("at most %d bytes", maxSettingBytes); !strings.Contains(text, general) {
+		t.Errorf(".env.example does not say that every value is %s", general)
+	}
+	comments := map[string]string{} // variable: the comment lines above it, joined
+	var block []string
+	afterVar := false
+	for _, line := range strings.Split(text, "\n") {
+		switch name, _, isVar := strings.Cut(line, "="); {
+		case strings.HasPrefix(line, "#"):
+			if afterVar {
+				block, afterVar = nil, false
+			}
+			block = append(block, strings.TrimPrefix(line, "#"))
+		case isVar: // a variable right below another shares its comment
+			comments[name], afterVar = strings.Join(strings.Fields(strings.Join(block, " ")), " "), true
+		default:
+			block, afterVar = nil, false
+		}
+	}
+	table := readmeSettings(t)
+	for name := range comments {
+		if _, ok := table[name]; !ok {
+			t.Errorf(".env.example sets %s, which the README's table lacks", name)
+		}
+	}
+	for name, s := range table {
+		comment, ok := comments[name]
+		if !ok {
+			t.Errorf(".env.example has no line %s=", name)
+			continue
+		}
+		var want []string
+		if m := rangeBound.FindStringSubmatch(s.accepted); m != nil {
+			want = append(want, m[2]+" to "+m[3])
+		}
+		if m := sizeBound.FindStringSubmatch(s.accepted); m != nil && m[1] != strconv.Itoa(maxSettingBytes) {
+			want = append(want, m[1]+" "+m[2])
+		}
+		if wordsBound.MatchString(s.accepted) {
+			for _, w := range strings.Split(s.accepted, ", ") {
+				want = append(want, strings.Trim(w, "`"))
+			}
+		}
+		for _, w := range want {
+			if !strings.Contains(comment, w) {
+				t.Errorf(".env.example's comment on %s lacks %q, which the README's table states (%s): %q", name, w, s.accepted, comment)
+			}
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"net"
 	"net/url"
 	"os"
@@ -250,5 +251,119 @@ func TestReadmeProseFlags(t *testing.T) {
 	}
 	if checked < 5 {
 		t.Errorf("checked %d flags in the README's text: the parser no longer finds them", checked)
+	}
+}
+
+// TestBenchReadme keeps bench/README.md's commands and names true without
+// running a benchmark: each -bench pattern's alternatives each name a
+// benchmark of the package the command runs in, each other flag it gives
+// is declared there (go test's own aside), and every Benchmark, Test or
+// Fuzz function the text names is declared in the repository.
+func TestBenchReadme(t *testing.T) {
+	b, err := os.ReadFile("bench/README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	sources := map[string]string{} // directory: its Go files, joined
+	filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && (d.Name() == "node_modules" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		if err == nil && strings.HasSuffix(path, ".go") {
+			src, _ := os.ReadFile(path)
+			sources[filepath.Dir(path)] += string(src)
+		}
+		return nil
+	})
+	all := strings.Join(slices.Collect(maps.Values(sources)), "\n")
+	for _, m := range regexp.MustCompile(`\b((?:Benchmark|Test|Fuzz)[A-Z]\w*)(\*|')?`).FindAllStringSubmatch(text, -1) {
+		declared := `func ` + m[1] + `\(`
+		if m[2] != "" { // TestInvariants* and -run '^TestInvariants' name a prefix
+			declared = `func ` + m[1] + `\w*\(`
+		}
+		if !regexp.MustCompile(declared).MatchString(all) {
+			t.Errorf("bench/README.md names %s, which no Go file declares", m[0])
+		}
+	}
+	checked, dir := 0, "."
+	for _, cmd := range shellCommands(text) { // "(cd X && go …)" comes as "(cd X", then "go …)"
+		if m := regexp.MustCompile(`^\(cd (\S+)$`).FindStringSubmatch(cmd); m != nil {
+			dir = m[1]
+			continue
+		}
+		words := strings.Fields(strings.TrimSuffix(cmd, ")"))
+		pkg := dir
+		if strings.HasSuffix(cmd, ")") {
+			dir = "."
+		}
+		if len(words) < 3 || words[0] != "go" {
+			continue
+		}
+		if strings.HasPrefix(words[2], "./") {
+			pkg = filepath.Join(pkg, words[2])
+		}
+		src := sources[filepath.Clean(pkg)]
+		if src == "" {
+			t.Errorf("bench/README.md runs %q in %s, which holds no Go file", cmd, pkg)
+			continue
+		}
+		for i, w := range words {
+			if words[1] == "test" && w == "-bench" && i+1 < len(words) {
+				for _, alt := range strings.Split(strings.Trim(words[i+1], "'"), "|") {
+					re := regexp.MustCompile(alt)
+					found := false
+					for _, f := range regexp.MustCompile(`func (Benchmark\w+)\(`).FindAllStringSubmatch(src, -1) {
+						found = found || re.MatchString(f[1])
+					}
+					if !found {
+						t.Errorf("bench/README.md runs %q: %q names no benchmark of %s", cmd, alt, pkg)
+					}
+					checked++
+				}
+			}
+			f := regexp.MustCompile(`^-([a-z][a-z0-9-]*)$`).FindStringSubmatch(w)
+			if f == nil || (words[1] == "test" && (slices.Contains(goTestFlags, w) || w == "-benchtime" || w == "-cpu")) {
+				continue
+			}
+			if !regexp.MustCompile(`flag\.\w+\((&\w+, )?"` + f[1] + `"`).MatchString(src) {
+				t.Errorf("bench/README.md runs %q with %s, which %s does not declare", cmd, w, pkg)
+			}
+			checked++
+		}
+	}
+	if checked < 8 {
+		t.Errorf("checked %d flags and patterns in bench/README.md: the parser no longer reads its commands", checked)
+	}
+}
+
+// TestNoPathLeavesTheRepository: no file of the repository points a reader
+// at a relative path above its root, such as a folder beside the clone: a
+// clone has only its own tree. Tests hold hostile paths on purpose, and
+// .ci/run's commands run in the directories they cd into.
+func TestNoPathLeavesTheRepository(t *testing.T) {
+	climb := regexp.MustCompile(`(?:^|[^.\w])((?:\.\./)+[A-Za-z0-9_][A-Za-z0-9_./-]*)`)
+	checked := 0
+	filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() && (d.Name() == "node_modules" || d.Name() == ".git") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || strings.HasSuffix(path, "_test.go") || runtimeFiles[d.Name()] || path == filepath.Join(".ci", "run") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil
+		}
+		checked++
+		for _, m := range climb.FindAllStringSubmatch(string(b), -1) {
+			if target := filepath.Join(filepath.Dir(path), m[1]); strings.HasPrefix(target, "..") {
+				t.Errorf("%s names %s, which is %s: outside the repository", path, m[1], target)
+			}
+		}
+		return nil
+	})
+	if checked < 50 {
+		t.Errorf("read %d files: the walk no longer finds the repository's files", checked)
 	}
 }

@@ -129,7 +129,8 @@ func TestPlivoV3MethodMatters(t *testing.T) {
 }
 
 // TestV3Message pins the signed string for each shape of request, as
-// v3Message's comment lays it out.
+// v3Message's comment lays it out and Plivo's SDKs build it (testdata/vectors
+// holds what they compute).
 func TestV3Message(t *testing.T) {
 	tests := []struct {
 		name, method, url string

@@ -9,8 +9,9 @@
 // calling the same validator with it. Twilio's signatures come from its
 // exported getExpectedTwilioSignature. Every vector records what the SDK's
 // validator answers (sdk_valid) and what this project must answer
-// (expect_valid); they differ only where ../../../shared/SIGNATURES.md says to
-// follow another SDK, and "follows" says which and why.
+// (expect_valid); they differ only where this project follows another SDK or
+// a stricter rule (security/json.go, security/url.go), and "follows" says
+// which and why.
 //
 // Inputs come from a seeded generator, so the output is the same on every run.
 'use strict';
@@ -191,7 +192,7 @@ for (const [note, obj] of [['JSON boolean', { From: '1', Flag: true }], ['JSON n
   add('plivo-v3', { note: `${note}: plivo-node's signature`, method: 'POST', url, content_type: 'application/json',
     body: JSON.stringify(obj), headers: { 'X-Plivo-Signature-V3': sig, 'X-Plivo-Signature-V3-Nonce': nonce },
     tokens: [tok], sdk: `${plivoSDK} validateV3Signature`, sdk_valid: true, expect_valid: false,
-    follows: 'plivo-python: True/False/None and nested objects as sorted key+value (SIGNATURES.md)' });
+    follows: 'plivo-python: True/False/None and nested objects as sorted key+value (security/json.go)' });
 }
 
 // ---- Plivo V2 --------------------------------------------------------------
@@ -268,13 +269,13 @@ function twilioLike(kind, sdkName, validate, validateWithBody, signOf, headerNam
     }
   }
   // Where we are stricter than the SDK: it also accepts the URL with a
-  // non-default port removed; SIGNATURES.md calls that another resource.
+  // non-default port removed; security/url.go calls that another resource.
   const tok = token(32);
   const sig = signOf(tok, 'https://hooks.example.com/voice', {});
   add(kind, { note: 'signed without a port, received on :8443', method: 'GET', url: 'https://hooks.example.com:8443/voice',
     headers: { [typeof headerName === 'function' ? headerName(0) : headerName]: sig }, tokens: [tok], sdk: sdkName,
     sdk_valid: validate(tok, sig, 'https://hooks.example.com:8443/voice', {}), expect_valid: false,
-    follows: 'SIGNATURES.md: a non-default port present or absent is a different resource; only the default port is toggled' });
+    follows: 'security/url.go: a non-default port present or absent is a different resource; only the default port is toggled' });
 }
 function toggleDefaultPort(u) {
   const m = /^(https?):\/\/([^/?#]*)(.*)$/.exec(u);
