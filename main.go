@@ -40,8 +40,9 @@ func main() {
 Serves Plivo webhooks, verified, on PORT (8080). It is configured by the
 environment and ./.env (the environment wins): PLIVO_AUTH_TOKEN, GIN_MODE,
 PUBLIC_BASE_URL, REPLAY_STORE and the others of README.md's Configuration
-table, or .env.example. Without PLIVO_AUTH_TOKEN it develops with a token
-it makes up and prints.
+table, or .env.example. With neither PLIVO_AUTH_TOKEN nor
+PLIVO_MAIN_AUTH_TOKEN, in development, it makes a token up, keeps it in
+./.dev-token for the tools (when it can write it), and says how to use them.
 
 `, filepath.Base(os.Args[0]))
 		flag.PrintDefaults()

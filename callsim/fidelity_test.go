@@ -168,6 +168,17 @@ var fidelity = map[string]func(t *testing.T){
 			t.Errorf("action got %v; said %q", p, res.Said)
 		}
 	},
+	"getinput-nesting": func(t *testing.T) {
+		res := must(t, `<Response><GetInput action="http://example.com/in" inputType="dtmf"><Speak>Press</Speak><Wait length="2"/><Play>https://example.com/a.mp3</Play></GetInput></Response>`, Call{Digits: []string{"4"}}, "/in", next)
+		has(t, res, "<Wait> nested in <GetInput>")
+		if d := sent(t, res, "/in").Params.Get("Digits"); d != "4" {
+			t.Errorf("Digits %q, want 4", d)
+		}
+		_, err := sim(t, `<Response><GetInput action="http://example.com/in"><Hangup/></GetInput></Response>`, Call{})
+		if !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), "<Hangup> nested in <GetInput>") {
+			t.Errorf("a Hangup nested in GetInput: %v", err)
+		}
+	},
 	"getinput-finishonkey": func(t *testing.T) {
 		res := must(t, `<Response><GetInput action="http://example.com/in" inputType="dtmf"/></Response>`, Call{Digits: []string{"12#3"}}, "/in", next)
 		if d := sent(t, res, "/in").Params.Get("Digits"); d != "12" {

@@ -99,12 +99,22 @@ func (s *session) keys(entry, finish string, numDigits, endTimeout int) (string,
 	return got.String(), h, ok
 }
 
-// nested plays the Speak and Play elements nested in el, and returns their
-// text as the prompt; any other nested element is not simulated.
+// nested plays the elements nested in el, and returns their text as the
+// prompt. Plivo's pages name Speak and Play ("You can nest Speak XML ... and
+// Play XML elements inside GetInput XML",
+// https://www.plivo.com/docs/voice/xml/getinput/); Plivo's own XML builder
+// (the plivo npm package) also nests Wait, as xmlresp does, on which the
+// pages are silent: the simulator plays it as the silence it is, said. Any
+// other nested element is not simulated.
 func (s *session) nested(el element, verb string) (string, outcome) {
 	var prompts []string
 	for _, child := range el.Children {
 		switch child.XMLName.Local {
+		case "Wait":
+			s.note("<Wait> nested in <%s>: Plivo's SDK writes it, its page names only Speak and Play; played as silence", verb)
+			if o := s.prompt(child); o.end != nil {
+				return "", o
+			}
 		case "Speak", "Play":
 			if o := s.prompt(child); o.end != nil {
 				return "", o

@@ -203,6 +203,14 @@ func (r *Router) Voice(path string, h gin.HandlerFunc, id CallbackID) {
 // should name what makes a callback distinct (its MessageUUID, and its
 // Status for a status callback): a retry with a fresh nonce is then
 // answered once too. A bad path panics, as in Voice.
+//
+// Plivo's pages disagree on which signature a message URL gets: the
+// messaging pages (https://docs.plivo.com/docs/messaging/concepts/signature-validation,
+// https://docs.plivo.com/docs/messaging/xml/request) say V2, while the voice
+// validation page (https://docs.plivo.com/docs/voice/xml/request/validation)
+// lists "url (message callback), message_url" among the V3 URIs. Message
+// follows the messaging pages, as the mission does: V2 only. A message URL
+// that Plivo signs with V3 alone is refused 403 with "no signature header".
 func (r *Router) Message(path string, h gin.HandlerFunc, id CallbackID) {
 	r.add(Route{Path: path, Verifier: "plivo-v2", Guarded: true, Callback: id}, r.verify.plivo(r.v2), r.once("plivo-v2", path, id), h)
 }
